@@ -1,0 +1,59 @@
+# kyr-flyers: `make flyers` installs everything and builds the default campaign;
+# `make test` installs everything and runs the test suite.  Both work on a fresh
+# Debian/Ubuntu machine: system packages come from apt (as root, or via sudo).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SYSTEM_STAMP := $(VENV)/.system-packages
+
+# Debian packages: Pango/HarfBuzz for WeasyPrint, GNU gettext (msgfmt --check),
+# poppler (pdffonts, pdfinfo, pdftoppm), qpdf, Ghostscript (ink coverage).
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
+                gettext poppler-utils qpdf ghostscript
+
+.PHONY: flyers test install system-packages lint fonts clean bench
+
+flyers: install
+	$(BIN)/flyers build
+
+test: install
+	$(BIN)/ruff check flyers tests bench tools
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+install: $(STAMP)
+
+$(SYSTEM_STAMP):
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(STAMP): pyproject.toml $(SYSTEM_STAMP)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+lint: install
+	$(BIN)/ruff check flyers tests bench tools
+	$(BIN)/mypy
+
+# Re-cut the vendored CJK subsets (and refresh the other Noto fonts) after the
+# catalogs gain new characters.  Needs Debian's Noto font packages.
+fonts: install
+	@if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	dpkg -s fonts-noto-core fonts-noto-cjk >/dev/null 2>&1 || \
+	  (DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-noto-core fonts-noto-cjk)
+	$(BIN)/python tools/vendor_fonts.py
+
+bench: install
+	$(BIN)/python bench/campaign.py
+
+clean:
+	rm -rf output .cache

@@ -1,0 +1,5 @@
+"""``python -m flyers``."""
+
+from .cli import main
+
+main()

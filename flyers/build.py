@@ -1,0 +1,311 @@
+"""Build a campaign: every (language, format) master, cut for home and for print.
+
+Flow: validate everything first (campaign, fonts, catalogs, selection), render
+the masters in worker processes (cached by content hash), and only when every
+master exists write the deliverables -- so a failing language never leaves a
+half-built ``output/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+
+from . import __version__, catalogs
+from .campaign import Campaign, Format, load_campaign
+from .errors import CatalogError, FlyersError
+from .files import sha256_bytes, write_bytes, write_json
+from .fontstack import FontBook, fontconfig_file, load_fonts
+from .languages import Language, resolve_all
+from .qr import QRCode, encode, module_mm
+from .render import Master, PrintOptions, render_master
+from .stamp import single_piece
+from .workers import run_jobs
+
+MANIFEST = "manifest.json"
+CACHE_DIR = ".cache"
+DEFAULT_PROFILE = "profiles/GRACoL2006_Coated.icc"
+
+
+class UsageError(FlyersError):
+    """A command-line choice is wrong (unknown language or format); exit 2."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build and how strict to be."""
+
+    root: Path
+    out: Path
+    languages: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    strict: bool = False
+    require_reviewed: bool = False
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One written file, as the manifest lists it."""
+
+    path: str
+    language: str
+    format: str
+    variant: str  # "home" or "print"
+    pages: int
+    sha256: str
+    review_status: str
+    font_size_pt: float
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class BuildResult:
+    """What happened, for the summary table and the exit status."""
+
+    artifacts: list[Artifact] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    cached: int = 0
+    rendered: int = 0
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to render one master (picklable)."""
+
+    campaign: Campaign
+    format: Format
+    catalog: catalogs.LoadedCatalog
+    fonts: FontBook
+    options: PrintOptions
+    key: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated build: the campaign and the (language, format) pairs to make."""
+
+    campaign: Campaign
+    fonts: FontBook
+    template: Catalog
+    loaded: dict[str, catalogs.LoadedCatalog]
+    formats: tuple[str, ...]
+    skipped: dict[str, str]
+
+
+def plan(request: BuildRequest) -> Plan:
+    """Validate everything a build needs before any rendering starts."""
+    campaign = load_campaign(request.root)
+    fonts = load_fonts(campaign.fonts_dir)
+    languages = resolve_all(campaign)
+    selected_langs = _select(request.languages, tuple(languages), "language", "flyers languages")
+    selected_formats = _select(request.formats, tuple(campaign.formats), "format", "flyers formats")
+    template = catalogs.extract(campaign)
+    loaded: dict[str, catalogs.LoadedCatalog] = {}
+    skipped: dict[str, str] = {}
+    for tag in selected_langs:
+        language = languages[tag]
+        fonts.stack(language)  # fails early when a script has no fonts
+        catalog = catalogs.load(campaign, language)
+        reason = _refusal(catalog, template, request)
+        if reason:
+            skipped[tag] = reason
+        else:
+            loaded[tag] = catalog
+    if skipped and request.strict:
+        raise CatalogError("--strict: some languages cannot be built",
+                           [f"{tag}: {why}" for tag, why in skipped.items()])
+    return Plan(campaign, fonts, template, loaded, selected_formats, skipped)
+
+
+def _select(asked: tuple[str, ...], known: tuple[str, ...], what: str, hint: str) -> tuple[str, ...]:
+    unknown = [a for a in asked if a not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown {what}(s): {', '.join(unknown)}; the campaign has: {', '.join(known)} (see `{hint}`)"
+        )
+    return tuple(a for a in known if a in asked) if asked else known
+
+
+def _refusal(catalog: catalogs.LoadedCatalog, template: Catalog, request: BuildRequest) -> str:
+    """Why a language must not be printed, or '' when it may."""
+    missing = catalogs.missing(catalog, template)
+    if missing:
+        return f"{len(missing)} sentence(s) missing or fuzzy in {catalog.path}; first: {missing[0]!r}"
+    if request.require_reviewed and not catalog.source and catalog.review.status != "reviewed":
+        return f"--require-reviewed: {catalog.path} is a {catalog.review.status} translation"
+    return ""
+
+
+def cache_key(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog, fonts: FontBook,
+              options: PrintOptions) -> str:
+    """A hash of every input that can change a master's bytes."""
+    import weasyprint
+
+    digest = hashlib.sha256()
+    digest.update(f"flyers {__version__} weasyprint {weasyprint.__version__}\n".encode())
+    digest.update(pickle.dumps((campaign, fmt, catalog, options), protocol=5))
+    for path in sorted(campaign.templates_dir.rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in fonts.files(catalog.language):
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    if options.profile:
+        digest.update(options.profile.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _render_job(job: Job) -> Master:
+    """Worker entry point."""
+    return render_master(job.campaign, job.format, job.catalog, job.fonts, job.options,
+                         identifier=job.key.encode("ascii")[:16])
+
+
+def masters(build_plan: Plan, on_done: Callable[[], None] | None = None) -> tuple[dict[tuple[str, str], Master], int]:
+    """Render (or take from the cache) every master of the plan."""
+    campaign = build_plan.campaign
+    cache = campaign.root / CACHE_DIR / "masters"
+    options = PrintOptions(profile=campaign.root / DEFAULT_PROFILE)
+    results: dict[tuple[str, str], Master] = {}
+    jobs: list[Job] = []
+    pairs: list[tuple[str, str]] = []
+    for tag, catalog in build_plan.loaded.items():
+        for name in build_plan.formats:
+            fmt = campaign.formats[name]
+            key = cache_key(campaign, fmt, catalog, build_plan.fonts, options)
+            hit = _cache_get(cache, key)
+            if hit is not None:
+                results[(tag, name)] = hit
+                if on_done:
+                    on_done()
+            else:
+                jobs.append(Job(campaign, fmt, catalog, build_plan.fonts, options, key))
+                pairs.append((tag, name))
+    conf = fontconfig_file(build_plan.fonts, campaign.root / CACHE_DIR)
+    labels = [f"{t}/{f}" for t, f in pairs]
+    for index, master in run_jobs(_render_job, jobs, conf, labels,
+                                  on_done=(lambda _i: on_done()) if on_done else None):
+        results[pairs[index]] = master
+        _cache_put(cache, jobs[index].key, master)
+    return results, len(jobs)
+
+
+def _cache_get(cache: Path, key: str) -> Master | None:
+    pdf, meta = cache / f"{key}.pdf", cache / f"{key}.json"
+    if not (pdf.is_file() and meta.is_file()):
+        return None
+    try:
+        info = json.loads(meta.read_text("utf-8"))
+        data = pdf.read_bytes()
+        if sha256_bytes(data) != info["sha256"]:
+            return None
+        from .render import Slot
+
+        return Master(pdf=data, pages=info["pages"], font_size_pt=info["font_size_pt"],
+                      slots=tuple(Slot(**s) for s in info["slots"]), text=info["text"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _cache_put(cache: Path, key: str, master: Master) -> None:
+    write_bytes(cache / f"{key}.pdf", master.pdf)
+    write_json(cache / f"{key}.json", {
+        "sha256": sha256_bytes(master.pdf), "pages": master.pages, "font_size_pt": master.font_size_pt,
+        "slots": [s.__dict__ for s in master.slots], "text": master.text,
+    })
+
+
+def qr_code(campaign: Campaign, language: Language, fmt: Format, master: Master) -> QRCode | None:
+    """The language's QR code, checked to print with modules of at least the minimum size."""
+    if not fmt.has_qr:
+        return None
+    link = qr_link(campaign, language.tag)
+    code = encode(link, campaign.qr.error_correction)
+    smallest = min(module_mm(code, slot.size) for slot in master.slots)
+    if smallest + 1e-9 < campaign.qr.min_module_mm:
+        raise FlyersError(
+            f"campaign.toml [qr] link: {link!r} needs a {code.size}-module code; at {fmt.name}'s "
+            f"qr_size its modules print at {smallest:.2f} mm, below min_module_mm "
+            f"{campaign.qr.min_module_mm} mm; shorten the link or enlarge [formats.{fmt.name}] qr_size"
+        )
+    return code
+
+
+def qr_link(campaign: Campaign, tag: str) -> str:
+    """The link a flyer's QR carries: the language's site page when a site is set."""
+    if campaign.site_url:
+        return f"{campaign.site_url}/{tag}/"
+    return campaign.qr.link_for(tag)
+
+
+def artifact_paths(tag: str, fmt: str) -> dict[str, str]:
+    """Where the two cuts of a (language, format) go, relative to output/."""
+    return {
+        "home": f"flyers/{tag}/kyr-{tag}-{fmt}.pdf",
+        "print": f"flyers/{tag}/kyr-{tag}-{fmt}-print.pdf",
+    }
+
+
+def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master], out: Path) -> list[Artifact]:
+    """Stamp QR codes, cut home and print versions, write them and the manifest."""
+    campaign = build_plan.campaign
+    artifacts: list[Artifact] = []
+    pending: list[tuple[Path, bytes]] = []
+    for (tag, name), master in sorted(rendered.items()):
+        catalog = build_plan.loaded[tag]
+        fmt = campaign.formats[name]
+        code = qr_code(campaign, catalog.language, fmt, master)
+        for variant, rel in artifact_paths(tag, name).items():
+            data = single_piece(master.pdf, master.slots, code, f"{rel}", home=variant == "home")
+            pending.append((out / rel, data))
+            artifacts.append(Artifact(rel, tag, name, variant, master.pages, sha256_bytes(data),
+                                      "source" if catalog.source else catalog.review.status,
+                                      master.font_size_pt))
+    for path, data in pending:
+        write_bytes(path, data)
+    write_manifest(out, artifacts)
+    return artifacts
+
+
+def write_manifest(out: Path, artifacts: list[Artifact]) -> None:
+    """Merge new artifacts into output/manifest.json, dropping entries whose file is gone."""
+    path = out / MANIFEST
+    entries: dict[str, dict[str, object]] = {}
+    if path.is_file():
+        try:
+            for entry in json.loads(path.read_text("utf-8")).get("artifacts", []):
+                if (out / entry["path"]).is_file():
+                    entries[entry["path"]] = entry
+        except (ValueError, KeyError, TypeError, AttributeError):
+            entries = {}
+    for artifact in artifacts:
+        entries[artifact.path] = artifact.as_dict()
+    write_json(path, {"artifacts": [entries[k] for k in sorted(entries)]})
+
+
+def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None = None) -> BuildResult:
+    """Validate, render and write; raise :class:`FlyersError` for anything a user can fix."""
+    build_plan = plan(request)
+    total = len(build_plan.loaded) * len(build_plan.formats)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(done, total)
+
+    rendered, count = masters(build_plan, tick)
+    artifacts = write_deliverables(build_plan, rendered, request.out)
+    return BuildResult(artifacts=artifacts, skipped=build_plan.skipped,
+                       cached=total - count, rendered=count)

@@ -1,0 +1,287 @@
+"""The ``flyers`` command line: thin click wrappers around one function each.
+
+Every command validates its input and calls into the pipeline; errors a user
+can fix are printed as messages (exit 1, or 2 for a wrong option), never as
+tracebacks.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import FlyersError
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console(stderr=True)
+out_console = Console()
+
+
+def workspace_option(function: F) -> F:
+    """``--workspace DIR``: the campaign folder (default: the current folder)."""
+    return click.option(
+        "--workspace", "-w", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+        show_default=True, help="Campaign workspace folder (holds campaign.toml).",
+    )(function)
+
+
+def handle_errors(function: F) -> F:
+    """Print FlyersError as a message with its exit status instead of a traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except FlyersError as exc:
+            console.print(f"[bold red]error:[/] {escape(exc.render())}", highlight=False, soft_wrap=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            console.print("interrupted; finished files are intact, nothing half-written remains")
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="flyers")
+def main() -> None:
+    """kyr-flyers: multilingual Know-Your-Rights flyers, print-ready, with QR codes."""
+
+
+@main.command()
+@workspace_option
+@click.option("--lang", "-l", "languages", multiple=True, metavar="TAG", help="Only this language (repeatable).")
+@click.option("--format", "-f", "formats", multiple=True, metavar="NAME", help="Only this format (repeatable).")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: WORKSPACE/output).")
+@click.option("--strict", is_flag=True, help="Fail if any language has missing or fuzzy sentences.")
+@click.option("--require-reviewed", is_flag=True, help="Refuse translations not marked reviewed.")
+@handle_errors
+def build(workspace: Path, languages: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
+          strict: bool, require_reviewed: bool) -> None:
+    """Render every language x format into print-ready PDFs."""
+    from .build import BuildRequest
+    from .build import build as run_build
+
+    request = BuildRequest(root=workspace, out=out or workspace / "output", languages=languages,
+                           formats=formats, strict=strict, require_reviewed=require_reviewed)
+    with Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("render", total=None)
+        result = run_build(request, lambda done, total: progress.update(task, completed=done, total=total))
+    _print_build_summary(result, request.out)
+
+
+def _print_build_summary(result: Any, out: Path) -> None:
+    table = Table(title=f"Built into {out}")
+    for column in ("language", "format", "pages", "type size", "review", "files"):
+        table.add_column(column)
+    rows: dict[tuple[str, str], list[Any]] = {}
+    for artifact in result.artifacts:
+        rows.setdefault((artifact.language, artifact.format), []).append(artifact)
+    for (tag, fmt), items in rows.items():
+        first = items[0]
+        table.add_row(tag, fmt, str(first.pages), f"{first.font_size_pt:g} pt", first.review_status,
+                      ", ".join(a.variant for a in items))
+    out_console.print(table)
+    out_console.print(f"{len(result.artifacts)} files; {result.rendered} rendered, {result.cached} from cache")
+    for tag, why in result.skipped.items():
+        console.print(f"[yellow]not built:[/] {tag}: {escape(why)}", highlight=False)
+
+
+@main.command()
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
+def languages(workspace: Path, as_json: bool) -> None:
+    """List the campaign's languages with their own names, script and direction."""
+    from .campaign import load_campaign
+    from .fontstack import load_fonts
+    from .languages import resolve_all
+
+    campaign = load_campaign(workspace)
+    fonts = load_fonts(campaign.fonts_dir)
+    rows: list[dict[str, Any]] = [
+        {"tag": lang.tag, "english_name": lang.english_name, "endonym": lang.endonym,
+         "script": lang.script, "direction": lang.direction, "fonts": list(fonts.stack(lang))}
+        for lang in resolve_all(campaign).values()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table()
+    for column in ("tag", "English name", "own name", "script", "dir", "fonts"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["tag"], row["english_name"], row["endonym"], row["script"], row["direction"],
+                      ", ".join(row["fonts"]))
+    out_console.print(table)
+
+
+@main.command()
+@workspace_option
+@handle_errors
+def formats(workspace: Path) -> None:
+    """List the campaign's formats: size, pages, type sizes."""
+    from .campaign import load_campaign
+
+    campaign = load_campaign(workspace)
+    table = Table()
+    for column in ("format", "size", "pages", "type size", "minimum", "QR", "template"):
+        table.add_column(column)
+    for fmt in campaign.formats.values():
+        table.add_row(fmt.name, f"{fmt.width.css} x {fmt.height.css}", str(fmt.pages), fmt.font_size.css,
+                      fmt.min_font_size.css, fmt.qr_size.css if fmt.qr_size else "-", fmt.template)
+    out_console.print(table)
+
+
+@main.command()
+@workspace_option
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder to check (default: WORKSPACE/output).")
+@handle_errors
+def check(workspace: Path, out: Path | None) -> None:
+    """Check produced PDFs as the tests do: pages, text, fonts, boxes, QR codes."""
+    from .preflight import check_output
+
+    report = check_output(workspace, out or workspace / "output")
+    for line in report.lines:
+        out_console.print(escape(line), highlight=False)
+    if report.problems:
+        raise FlyersError(f"{len(report.problems)} problem(s) found", report.problems)
+    out_console.print(f"[green]ok:[/] {report.checked} files checked")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@handle_errors
+def init(directory: Path) -> None:
+    """Copy the default campaign workspace into DIRECTORY to start a new campaign."""
+    from .workspace import init_workspace
+
+    written = init_workspace(directory)
+    out_console.print(f"created {directory} with {written} files; edit {directory / 'campaign.toml'}")
+
+
+@main.group()
+def translations() -> None:
+    """Extract, update, compile and inspect translation catalogs."""
+
+
+@translations.command("extract")
+@workspace_option
+@handle_errors
+def translations_extract(workspace: Path) -> None:
+    """Write translations/messages.pot from the templates."""
+    from . import catalogs
+    from .campaign import load_campaign
+
+    campaign = load_campaign(workspace)
+    template = catalogs.extract(campaign)
+    catalogs.write_catalog(catalogs.pot_path(campaign), template, template=True)
+    out_console.print(f"{catalogs.pot_path(campaign)}: {sum(1 for m in template if m.id)} sentences")
+
+
+@translations.command("update")
+@workspace_option
+@handle_errors
+def translations_update(workspace: Path) -> None:
+    """Re-extract and merge into every catalog; changed sentences become fuzzy (stale)."""
+    from . import catalogs
+    from .campaign import load_campaign
+    from .languages import resolve_all
+
+    campaign = load_campaign(workspace)
+    template = catalogs.update(campaign, resolve_all(campaign).values())
+    out_console.print(f"updated {len(campaign.languages) - 1} catalogs against "
+                      f"{sum(1 for m in template if m.id)} sentences")
+
+
+@translations.command("compile")
+@workspace_option
+@handle_errors
+def translations_compile(workspace: Path) -> None:
+    """Check and compile .mo files (for other gettext tools; builds read .po directly)."""
+    from . import catalogs
+    from .campaign import load_campaign
+    from .languages import resolve_all
+
+    campaign = load_campaign(workspace)
+    problems: list[str] = []
+    languages = [lang for lang in resolve_all(campaign).values() if lang.tag != campaign.source_language]
+    for language in languages:
+        problems += catalogs.msgfmt_check(catalogs.po_path(campaign, language))
+    if problems:
+        raise FlyersError("msgfmt --check found problems; nothing compiled", problems)
+    for language in languages:
+        catalogs.compile_mo(campaign, language, campaign.translations_dir)
+    out_console.print(f"compiled {len(languages)} catalogs")
+
+
+@translations.command("status")
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of objects, one per language.")
+@handle_errors
+def translations_status(workspace: Path, as_json: bool) -> None:
+    """Which languages are complete, stale since the English changed, or unreviewed."""
+    from . import catalogs
+    from .campaign import load_campaign
+    from .languages import resolve_all
+
+    campaign = load_campaign(workspace)
+    template = catalogs.extract(campaign)
+    rows = [catalogs.status(campaign, lang, template) for lang in resolve_all(campaign).values()]
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Translations")
+    for column in ("language", "translated", "fuzzy", "untranslated", "review", "stale", "reviewer"):
+        table.add_column(column)
+    for row in rows:
+        colour = "green" if row.complete and not row.stale else "yellow" if row.complete else "red"
+        table.add_row(f"[{colour}]{row.language}[/]", str(row.translated), str(row.fuzzy),
+                      str(row.untranslated), row.review_status, "yes" if row.stale else "no", row.reviewer)
+    out_console.print(table)
+
+
+@translations.command("review")
+@workspace_option
+@click.argument("language")
+@click.option("--reviewer", required=True, help="Name of the qualified translator who reviewed it.")
+@click.option("--date", "date_", required=True, help="Review date, YYYY-MM-DD.")
+@handle_errors
+def translations_review(workspace: Path, language: str, reviewer: str, date_: str) -> None:
+    """Record that a qualified translator reviewed LANGUAGE against the current English."""
+    import datetime as dt
+
+    from . import catalogs
+    from .build import UsageError
+    from .campaign import load_campaign
+    from .languages import resolve_all
+
+    campaign = load_campaign(workspace)
+    langs = resolve_all(campaign)
+    if language not in langs or language == campaign.source_language:
+        raise UsageError(f"unknown language {language!r}; translated languages: "
+                         f"{', '.join(t for t in langs if t != campaign.source_language)}")
+    try:
+        dt.date.fromisoformat(date_)
+    except ValueError:
+        raise UsageError(f"--date: {date_!r} is not a date such as 2026-11-22") from None
+    catalogs.mark_reviewed(campaign, langs[language], reviewer.strip(), date_)
+    out_console.print(f"{language}: marked reviewed by {reviewer} on {date_}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,83 @@
+"""Writing outputs safely.
+
+Every file is written to a temporary name in the same folder, fsynced and then
+renamed over the final name, so a reader (or a print shop) never sees half a
+file, and an interrupted build leaves either the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+TEMP_PREFIX = ".tmp-"
+FILE_MODE = 0o644
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of a byte string."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks so large print files stay cheap."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextmanager
+def atomic_open(path: Path) -> Iterator[IO[bytes]]:
+    """Open a temp file beside ``path``; on success it replaces ``path`` atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically with mode 0644."""
+    with atomic_open(path) as handle:
+        handle.write(data)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write pretty, key-sorted JSON atomically (stable bytes for stable input)."""
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def clean_temp_files(folder: Path) -> int:
+    """Remove temp files left by an interrupted run; return how many."""
+    count = 0
+    if folder.is_dir():
+        for leftover in folder.rglob(TEMP_PREFIX + "*"):
+            leftover.unlink(missing_ok=True)
+            count += 1
+    return count
+
+
+def sha256sums(folder: Path, paths: list[Path]) -> str:
+    """Text in the ``sha256sum -c`` format for ``paths`` (relative to ``folder``)."""
+    lines = [f"{sha256_file(folder / p)}  {p.as_posix()}" for p in sorted(paths)]
+    return "\n".join(lines) + "\n"

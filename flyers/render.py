@@ -1,0 +1,325 @@
+"""Templates + catalog + campaign -> HTML -> master PDF (WeasyPrint).
+
+One Jinja2 Environment per language (no global locale); translator text is
+untrusted, so our gettext callables sanitise it with nh3 and check its
+placeholders before Jinja formats it.  WeasyPrint runs hermetically: only
+workspace files can be fetched and only workspace fonts exist.  Any WeasyPrint
+warning fails the render, because a warning here means a missing glyph, a
+missing resource or a broken stylesheet on 30,000 printed sheets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import mimetypes
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import nh3
+from markupsafe import Markup
+
+from .campaign import Campaign, Format
+from .catalogs import PLACEHOLDER_RE, LoadedCatalog
+from .errors import CatalogError, RenderError
+from .fontstack import FontBook
+
+CSS_PX_TO_PT = 0.75
+ALLOWED_TAGS = {"strong", "em", "br"}
+BLEED_IN = 0.125
+SHRINK_STEP_PT = 0.5
+ICC_NAME = "GRACoL2006_Coated.icc"
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    """How a master is rendered: print (bleed, CMYK output intent) or plain."""
+
+    bleed_in: float = BLEED_IN
+    profile: Path | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The QR area of one page, in PDF points from the trim box's lower-left corner."""
+
+    page: int
+    x: float
+    y: float
+    size: float
+
+
+@dataclass(frozen=True)
+class Master:
+    """A rendered master PDF and where its variable parts go."""
+
+    pdf: bytes
+    pages: int
+    font_size_pt: float
+    slots: tuple[Slot, ...]
+    text: str  # visible text of the page(s), for coverage checks and the site
+
+
+def cmyk_css(values: tuple[float, float, float, float]) -> str:
+    """CMYK percentages as a CSS ``device-cmyk()`` value."""
+    return "device-cmyk(" + " ".join(f"{v / 100:.3g}" for v in values) + ")"
+
+
+class StrictGettext:
+    """Gettext callables for one language that never fall back to English.
+
+    Jinja's new-style gettext marks the returned string safe and then
+    %-formats it with the (escaped) variables, so what we return must already
+    be safe HTML: nh3 keeps only <strong>, <em> and <br>.
+    """
+
+    def __init__(self, catalog: LoadedCatalog) -> None:
+        self.catalog = catalog
+        self.used: list[str] = []
+
+    def gettext(self, msgid: str) -> str:
+        text = self.catalog.gettext(msgid)
+        if text is None:
+            where = self.catalog.path or self.catalog.language.tag
+            raise CatalogError(f"{where}: no usable translation (missing or fuzzy) for {msgid!r}")
+        wanted = sorted(PLACEHOLDER_RE.findall(msgid))
+        if sorted(PLACEHOLDER_RE.findall(text)) != wanted or "%" in PLACEHOLDER_RE.sub("", text):
+            raise CatalogError(
+                f"{self.catalog.path}: translation of {msgid!r} must use exactly the "
+                f"placeholders {', '.join('%(' + w + ')s' for w in wanted) or '(none)'}"
+            )
+        self.used.append(msgid)
+        return nh3.clean(text, tags=ALLOWED_TAGS, attributes={}, url_schemes=set())
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+def make_environment(campaign: Campaign, catalog: LoadedCatalog) -> tuple[jinja2.Environment, StrictGettext]:
+    """A fresh sandbox-free but autoescaping Environment bound to one language."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(campaign.templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        keep_trailing_newline=True,
+    )
+    strict = StrictGettext(catalog)
+    env.install_gettext_callables(strict.gettext, strict.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return env, strict
+
+
+def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
+            options: PrintOptions, font_size_pt: float) -> dict[str, Any]:
+    """Everything a template may use; values are plain data, formatted per language."""
+    language = catalog.language
+    legal = campaign.contacts["legal"]
+    return {
+        "campaign": campaign,
+        "language": {
+            "tag": language.tag,
+            "direction": language.direction,
+            "script": language.script,
+            "endonym": language.endonym,
+            "english_name": language.english_name,
+            "font_stack": Markup(fonts.css_stack(language)),
+        },
+        "format": {
+            "name": fmt.name,
+            "width": fmt.width.css,
+            "height": fmt.height.css,
+            "margin": fmt.margin.css,
+            "font_size": f"{font_size_pt:g}pt",
+            "qr_size": fmt.qr_size.css if fmt.qr_size else "0",
+            "content_height": f"{fmt.height.pt - 2 * fmt.margin.pt:.2f}pt",
+            "sections": fmt.sections,
+        },
+        "print": {
+            "bleed": f"{options.bleed_in:g}in",
+            "profile": options.profile.resolve().as_uri() if options.profile else "",
+        },
+        "colours": {
+            "accent": Markup(cmyk_css(campaign.colours["accent"])),
+            "tint": Markup(cmyk_css(campaign.colours["tint"])),
+            "paper": Markup(cmyk_css(campaign.colours["paper"])),
+            "text": Markup(cmyk_css((0, 0, 0, 100))),
+        },
+        "facts": {
+            "signed": language.format_date(campaign.facts.signed),
+            "mayor": campaign.facts.mayor,
+            "number": campaign.facts.order_number,
+        },
+        "contacts": {
+            **{key: c for key, c in campaign.contacts.items()},
+            "legal": {
+                "name": legal.name,
+                "phone": legal.phone,
+                "opens": language.format_time(legal.opens or dt.time(9)),
+                "closes": language.format_time(legal.closes or dt.time(18)),
+            },
+        },
+        "qr": {"display": campaign.qr.display},
+        "review": {"draft": not catalog.source and catalog.review.status != "reviewed"},
+        "build": {"date": campaign.facts.signed.isoformat()},
+    }
+
+
+def render_html(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
+                options: PrintOptions, font_size_pt: float) -> str:
+    """The HTML of one (language, format) at one body type size."""
+    env, _ = make_environment(campaign, catalog)
+    try:
+        template = env.get_template(fmt.template)
+        return template.render(context(campaign, fmt, catalog, fonts, options, font_size_pt))
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"templates/{exc.name}: template not found (format {fmt.name})") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"templates/{exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"templates/{fmt.template}: {exc.message}") from None
+
+
+def visible_text(html: str) -> str:
+    """Rough visible text of an HTML page (for coverage checks), tags stripped."""
+    body = html.split("<body", 1)[-1]
+    text = re.sub(r"<[^>]+>", " ", body)
+    return Markup(text).unescape()
+
+
+# --- WeasyPrint side -------------------------------------------------------------
+
+
+class _WarningTrap(logging.Handler):
+    """Collects WeasyPrint warnings so that the render can fail on them."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def make_fetcher(root: Path) -> Any:
+    """A URL fetcher that serves only files inside the workspace (no network, ever)."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    allowed_root = root.resolve()
+
+    class WorkspaceFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            from urllib.parse import unquote, urlsplit
+
+            parts = urlsplit(url)
+            if parts.scheme != "file":
+                raise FatalURLFetchingError(f"refused to fetch {url!r}: only workspace files may be used")
+            path = Path(unquote(parts.path)).resolve()
+            if not path.is_relative_to(allowed_root) or not path.is_file():
+                raise FatalURLFetchingError(f"refused to fetch {url!r}: not a file inside {allowed_root}")
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": mime})
+
+    return WorkspaceFetcher(fail_on_errors=True)
+
+
+def weasy_render(html: str, base: Path, root: Path) -> tuple[Any, list[str]]:
+    """Lay out HTML; return the WeasyPrint document and any warnings it logged."""
+    import weasyprint
+
+    trap = _WarningTrap()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(trap)
+    try:
+        document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/",
+                                   url_fetcher=make_fetcher(root)).render()
+    except weasyprint.urls.FatalURLFetchingError as exc:
+        raise RenderError(str(exc)) from None
+    finally:
+        logger.removeHandler(trap)
+    return document, trap.messages
+
+
+def find_slots(document: Any, bleed_pt: float) -> tuple[Slot, ...]:
+    """Locate every ``.qr-slot`` box, in points from the trim box's lower-left corner."""
+    slots = []
+    for index, page in enumerate(document.pages):
+        page_height = page.height * CSS_PX_TO_PT
+        for box in _descendants(page._page_box):
+            element = getattr(box, "element", None)
+            if element is None or "qr-slot" not in (element.get("class") or "").split():
+                continue
+            if getattr(box, "element_tag", None) != "div":
+                continue
+            x = box.content_box_x() * CSS_PX_TO_PT
+            top = box.content_box_y() * CSS_PX_TO_PT
+            size = min(box.width, box.height) * CSS_PX_TO_PT
+            slots.append(Slot(index, round(x, 3), round(page_height - top - size, 3), round(size, 3)))
+            break
+    return tuple(slots)
+
+
+def _descendants(box: Any) -> Any:
+    yield box
+    for child in getattr(box, "children", ()) or ():
+        yield from _descendants(child)
+
+
+def write_master_pdf(document: Any, identifier: bytes, pdfx: bool) -> bytes:
+    """Serialise a laid-out document; PDF/X-4 when a CMYK output intent is present."""
+    options: dict[str, Any] = {"pdf_identifier": identifier, "uncompressed_pdf": False}
+    if pdfx:
+        options["pdf_variant"] = "pdf/x-4"
+    pdf = document.write_pdf(**options)
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
+                  options: PrintOptions, identifier: bytes) -> Master:
+    """Render one (language, format), shrinking type until it fits its pages.
+
+    Starts at the format's ``font_size`` and steps down by half a point; past
+    ``min_font_size`` it fails with a message naming language and format.
+    """
+    size = fmt.font_size.pt
+    while True:
+        html = render_html(campaign, fmt, catalog, fonts, options, size)
+        _check_coverage(fonts, catalog, fmt, html)
+        document, warnings = weasy_render(html, campaign.templates_dir, campaign.root)
+        if warnings:
+            raise RenderError(
+                f"{catalog.language.tag}/{fmt.name}: WeasyPrint warned (treated as an error)", warnings[:10]
+            )
+        if len(document.pages) <= fmt.pages:
+            break
+        size -= SHRINK_STEP_PT
+        if size < fmt.min_font_size.pt - 1e-6:
+            raise RenderError(
+                f"{catalog.language.tag}/{fmt.name}: the text does not fit on {fmt.pages} page(s) even at "
+                f"the format's min_font_size {fmt.min_font_size.css} (campaign.toml [formats.{fmt.name}]); "
+                "shorten the translation or raise the format's size"
+            )
+    if len(document.pages) != fmt.pages:
+        raise RenderError(
+            f"{catalog.language.tag}/{fmt.name}: rendered {len(document.pages)} page(s), "
+            f"the format defines {fmt.pages}"
+        )
+    slots = find_slots(document, options.bleed_in * 72)
+    if fmt.has_qr and not slots:
+        raise RenderError(f"templates/{fmt.template}: no element with class 'qr-slot' for the QR code")
+    pdf = write_master_pdf(document, identifier, pdfx=options.profile is not None)
+    return Master(pdf=pdf, pages=len(document.pages), font_size_pt=size, slots=slots, text=visible_text(html))
+
+
+def _check_coverage(fonts: FontBook, catalog: LoadedCatalog, fmt: Format, html: str) -> None:
+    """Fail before rendering if any character has no glyph in the language's fonts."""
+    missing = fonts.uncovered(catalog.language, visible_text(html))
+    if missing:
+        shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:12])
+        raise RenderError(
+            f"{catalog.language.tag}/{fmt.name}: no font in fonts/fonts.toml covers {shown}; "
+            "add a font for this script or re-cut the subsets with `make fonts`"
+        )

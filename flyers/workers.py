@@ -1,0 +1,95 @@
+"""Render workers: WeasyPrint in separate processes, hermetic and bounded.
+
+Each worker is a fresh (spawned) process whose fontconfig sees only the
+workspace fonts -- FONTCONFIG_FILE must be set before WeasyPrint creates its
+first font configuration, which is why this happens in a child and never in
+the CLI's own process.  Workers also run under a memory limit, and every job
+under a time limit, so a pathological translation cannot hang a print run.
+Two workers use both cores of a small machine.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import os
+import resource
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import FlyersError, RenderError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_TIMEOUT_S = 180.0
+DEFAULT_MEMORY_MB = 6000
+
+
+def _init_worker(fontconfig_file: str, memory_mb: int) -> None:
+    os.environ["FONTCONFIG_FILE"] = fontconfig_file
+    os.environ.pop("FONTCONFIG_PATH", None)
+    limit = memory_mb * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):  # some sandboxes forbid it
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def worker_count(jobs: int) -> int:
+    """Both cores where there is work for both; the machine's count otherwise capped."""
+    return max(1, min(jobs, os.cpu_count() or 1, 4))
+
+
+def run_jobs(function: Callable[[T], R], jobs: Iterable[T], fontconfig_file: Path,
+             labels: list[str], timeout_s: float = DEFAULT_TIMEOUT_S,
+             memory_mb: int = DEFAULT_MEMORY_MB,
+             on_done: Callable[[int], None] | None = None) -> Iterator[tuple[int, R]]:
+    """Run ``function`` over ``jobs`` in worker processes; yield (index, result) as done.
+
+    A job that raises a :class:`FlyersError` re-raises it here unchanged; one
+    that runs out of time or memory becomes a :class:`RenderError` naming its label.
+    """
+    job_list = list(jobs)
+    if not job_list:
+        return
+    context = multiprocessing.get_context("spawn")
+    executor = cf.ProcessPoolExecutor(
+        max_workers=worker_count(len(job_list)), mp_context=context,
+        initializer=_init_worker, initargs=(str(fontconfig_file), memory_mb),
+    )
+    try:
+        futures = {executor.submit(function, job): i for i, job in enumerate(job_list)}
+        for future in cf.as_completed(futures, timeout=timeout_s * max(1, len(job_list))):
+            index = futures[future]
+            yield index, _result(future, labels[index], timeout_s)
+            if on_done:
+                on_done(index)
+    except cf.TimeoutError:
+        raise RenderError(f"rendering took longer than {timeout_s:g} s per page; stopped") from None
+    finally:
+        _shutdown(executor)
+
+
+def _result(future: cf.Future[Any], label: str, timeout_s: float) -> Any:
+    try:
+        return future.result(timeout=timeout_s)
+    except FlyersError:
+        raise
+    except cf.TimeoutError:
+        raise RenderError(f"{label}: rendering took longer than {timeout_s:g} s; stopped") from None
+    except MemoryError:
+        raise RenderError(f"{label}: rendering ran out of its memory limit; stopped") from None
+    except cf.process.BrokenProcessPool:
+        raise RenderError(f"{label}: the render worker died (out of memory?); stopped") from None
+
+
+def _shutdown(executor: cf.ProcessPoolExecutor) -> None:
+    """Stop workers at once, even mid-job (a hung layout must not outlive the build)."""
+    processes = list(getattr(executor, "_processes", {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)

@@ -1,0 +1,83 @@
+"""The command line as a user meets it: clear messages, exit codes, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from .conftest import run_cli
+
+
+def files_under(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.exists() else []
+
+
+def test_unknown_language_is_a_usage_error(workspace: Path) -> None:
+    result = run_cli("build", "-w", str(workspace), "--lang", "xx")
+    assert result.returncode == 2
+    assert "unknown language(s): xx" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert files_under(workspace / "output") == []
+
+
+def test_unknown_format_is_a_usage_error(workspace: Path) -> None:
+    result = run_cli("build", "-w", str(workspace), "--format", "billboard")
+    assert result.returncode == 2
+    assert "unknown format(s): billboard" in result.stderr
+    assert files_under(workspace / "output") == []
+
+
+def test_broken_campaign_toml_names_the_key(workspace: Path) -> None:
+    path = workspace / "campaign.toml"
+    path.write_text(path.read_text("utf-8").replace('phone = "311"', 'phone = 311'), "utf-8")
+    result = run_cli("build", "-w", str(workspace), "--lang", "en", "--format", "card")
+    assert result.returncode == 1
+    assert "[contacts.emergency] phone: must be a str, got 311" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert files_under(workspace / "output") == []
+
+
+def test_missing_catalog_names_the_file(workspace: Path) -> None:
+    shutil.rmtree(workspace / "translations" / "es")
+    result = run_cli("build", "-w", str(workspace), "--lang", "es", "--format", "card")
+    assert result.returncode == 1
+    assert "translations/es/LC_MESSAGES/messages.po: catalog not found" in result.stderr
+    assert files_under(workspace / "output") == []
+
+
+def test_build_check_and_listings(workspace: Path) -> None:
+    result = run_cli("build", "-w", str(workspace), "--lang", "es", "--format", "card")
+    assert result.returncode == 0, result.stderr
+    assert "card" in result.stdout and "es" in result.stdout
+    manifest = json.loads((workspace / "output" / "manifest.json").read_text("utf-8"))
+    assert {a["path"] for a in manifest["artifacts"]} == {
+        "flyers/es/kyr-es-card.pdf", "flyers/es/kyr-es-card-print.pdf"}
+    check = run_cli("check", "-w", str(workspace))
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "2 files checked" in check.stdout
+    languages = run_cli("languages", "-w", str(workspace), "--json")
+    rows = json.loads(languages.stdout)
+    arabic = next(r for r in rows if r["tag"] == "ar")
+    assert arabic["endonym"] == "العربية" and arabic["direction"] == "rtl"
+    formats = run_cli("formats", "-w", str(workspace))
+    assert "3.5in x 2in" in formats.stdout
+
+
+def test_check_fails_on_a_tampered_pdf(workspace: Path) -> None:
+    assert run_cli("build", "-w", str(workspace), "--lang", "en", "--format", "card").returncode == 0
+    pdf = workspace / "output" / "flyers" / "en" / "kyr-en-card.pdf"
+    pdf.write_bytes(pdf.read_bytes() + b"\n% tampered after the build\n")
+    result = run_cli("check", "-w", str(workspace))
+    assert result.returncode == 1
+    assert "kyr-en-card.pdf: sha256 differs from the manifest" in result.stderr
+
+
+def test_init_copies_a_working_workspace(tmp_path: Path) -> None:
+    target = tmp_path / "new-campaign"
+    result = run_cli("init", str(target))
+    assert result.returncode == 0, result.stderr
+    assert (target / "campaign.toml").is_file()
+    assert (target / "translations" / "ar" / "LC_MESSAGES" / "messages.po").is_file()
+    again = run_cli("init", str(target))
+    assert again.returncode == 1 and "not empty" in again.stderr

@@ -1,0 +1,117 @@
+"""Vendor the Noto fonts into fonts/ (run by `make fonts`; not needed to build).
+
+Whole fonts are copied from Debian's fonts-noto-core.  The CJK fonts (about 20 MB
+a face) are cut from Debian's fonts-noto-cjk collections down to the characters
+the catalogs of the languages that use them need, plus CLDR's date and time words
+for those locales, ASCII and CJK punctuation.  When a translator adds a character,
+`flyers check` and the tests report it as uncovered; rerun `make fonts`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.pofile import read_po
+from fontTools import subset
+from fontTools.ttLib import TTCollection
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flyers.campaign import load_campaign  # noqa: E402
+from flyers.languages import resolve_all  # noqa: E402
+
+CORE = Path("/usr/share/fonts/truetype/noto")
+CJK = Path("/usr/share/fonts/opentype/noto")
+CJK_FACES = {  # family -> (file stem, face name inside the .ttc)
+    "Noto Sans CJK SC": ("NotoSansCJKsc", "Noto Sans CJK SC"),
+    "Noto Sans CJK TC": ("NotoSansCJKtc", "Noto Sans CJK TC"),
+    "Noto Sans CJK JP": ("NotoSansCJKjp", "Noto Sans CJK JP"),
+    "Noto Sans CJK KR": ("NotoSansCJKkr", "Noto Sans CJK KR"),
+}
+BASE_CHARS = (
+    "".join(chr(c) for c in range(0x20, 0x7F))
+    + "".join(chr(c) for c in range(0x3000, 0x3040))  # CJK symbols and punctuation
+    + "".join(chr(c) for c in range(0xFF01, 0xFF5F))  # full-width forms
+    + "·•—–‘’“”…、。"
+)
+
+
+def locale_words(locale_id: str) -> str:
+    """Every character a long date or a short time can print in this locale."""
+    import datetime as dt
+
+    from babel.dates import format_date, format_time
+
+    locale = Locale.parse(locale_id)
+    parts = [format_date(dt.date(2026, month, day), "full", locale=locale)
+             for month in range(1, 13) for day in (1, 6, 17, 28)]
+    parts += [format_time(dt.time(hour, minute), "short", locale=locale)
+              for hour in range(24) for minute in (0, 30)]
+    parts.append(locale.get_display_name(locale) or "")
+    return "".join(parts)
+
+
+def catalog_text(path: Path) -> str:
+    with open(path, "rb") as handle:
+        catalog = read_po(handle)
+    return "".join(str(m.string) for m in catalog if m.string)
+
+
+def needed_chars(family: str) -> str:
+    import tomllib
+
+    campaign = load_campaign(ROOT)
+    stacks = tomllib.loads((ROOT / "fonts" / "fonts.toml").read_text("utf-8"))
+    text = BASE_CHARS
+    for language in resolve_all(campaign).values():
+        stack = stacks["languages"].get(language.tag) or stacks["scripts"].get(language.script, [])
+        if family not in stack:
+            continue
+        po = campaign.translations_dir / language.locale_id / "LC_MESSAGES" / "messages.po"
+        if po.is_file():
+            text += catalog_text(po)
+        text += locale_words(language.formatting_locale) + language.endonym
+    return text
+
+
+def cut_cjk(family: str, weight: str) -> Path:
+    stem, face_name = CJK_FACES[family]
+    collection = TTCollection(CJK / f"NotoSansCJK-{weight}.ttc")
+    index = next(i for i, f in enumerate(collection.fonts) if f["name"].getDebugName(1) == face_name)
+    options = subset.Options()
+    options.font_number = index
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.hinting = False
+    options.notdef_outline = True
+    font = subset.load_font(str(CJK / f"NotoSansCJK-{weight}.ttc"), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=needed_chars(family))
+    subsetter.subset(font)
+    target = ROOT / "fonts" / f"{stem}-{weight}.subset.otf"
+    subset.save_font(font, str(target), options)
+    return target
+
+
+def main() -> None:
+    fonts_toml = ROOT / "fonts" / "fonts.toml"
+    import tomllib
+
+    families = tomllib.loads(fonts_toml.read_text("utf-8"))["families"]
+    for family, table in families.items():
+        for file in table["files"]:
+            if family in CJK_FACES:
+                weight = "Bold" if "Bold" in file else "Regular"
+                target = cut_cjk(family, weight)
+            else:
+                target = ROOT / "fonts" / file
+                shutil.copyfile(CORE / file, target)
+            print(f"{target.relative_to(ROOT)}: {target.stat().st_size // 1024} KB")
+
+
+if __name__ == "__main__":
+    main()
