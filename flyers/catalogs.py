@@ -265,3 +265,35 @@ def msgfmt_check(path: Path) -> list[str]:
         capture_output=True, text=True, check=False,
     )
     return [line for line in result.stderr.splitlines() if line.strip() and "fatal" not in line]
+
+
+MARKUP_RE = re.compile(r"<\s*/?\s*[A-Za-z!?][^>]*>|&[A-Za-z#][A-Za-z0-9]*;")
+URL_RE = re.compile(r"\b(?:https?|file|ftp|data|javascript)\s*:|\bwww\.|@import", re.I)
+
+
+def lint(path: Path, template: Catalog) -> list[str]:
+    """Problems a translator's catalog may carry, as ``file:line: reason``.
+
+    Markup, URLs and changed placeholders are refused here because translator
+    text is untrusted: it must never add a link, a fetch or a tag to a page.
+    Placeholders are checked by GNU msgfmt as well (Babel does not flag a
+    dropped ``%(phone)s``).
+    """
+    catalog = read_catalog(path)
+    known = {str(m.id) for m in template if m.id}
+    problems = [f"{path}: {line}" if not line.startswith(str(path)) else line for line in msgfmt_check(path)]
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        msgid, text = str(message.id), str(message.string)
+        where = f"{path}:{message.lineno}"
+        if msgid not in known:
+            continue
+        markup = MARKUP_RE.search(text)
+        if markup and not MARKUP_RE.search(msgid):
+            problems.append(f"{where}: markup in the translation of {msgid[:40]!r}: {markup[0]!r}")
+        if URL_RE.search(text) and not URL_RE.search(msgid):
+            problems.append(f"{where}: a link or URL in the translation of {msgid[:40]!r}")
+        if sorted(PLACEHOLDER_RE.findall(text)) != sorted(PLACEHOLDER_RE.findall(msgid)):
+            problems.append(f"{where}: placeholders differ from the English in {msgid[:40]!r}")
+    return problems

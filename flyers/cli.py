@@ -156,6 +156,7 @@ def check(workspace: Path, out: Path | None) -> None:
     from .preflight import check_output
 
     report = check_output(workspace, out or workspace / "output")
+    report.problems += _lint_all(workspace)
     for line in report.lines:
         out_console.print(escape(line), highlight=False)
     if report.problems:
@@ -253,6 +254,31 @@ def translations_status(workspace: Path, as_json: bool) -> None:
         table.add_row(f"[{colour}]{row.language}[/]", str(row.translated), str(row.fuzzy),
                       str(row.untranslated), row.review_status, "yes" if row.stale else "no", row.reviewer)
     out_console.print(table)
+
+
+@translations.command("lint")
+@workspace_option
+@handle_errors
+def translations_lint(workspace: Path) -> None:
+    """Report markup, URLs and changed placeholders in catalogs, by file and line."""
+    problems = _lint_all(workspace)
+    if problems:
+        raise FlyersError(f"{len(problems)} problem(s) in the catalogs", problems)
+    out_console.print("[green]ok:[/] catalogs are clean")
+
+
+def _lint_all(workspace: Path) -> list[str]:
+    from . import catalogs
+    from .campaign import load_campaign
+    from .languages import resolve_all
+
+    campaign = load_campaign(workspace)
+    template = catalogs.extract(campaign)
+    problems: list[str] = []
+    for language in resolve_all(campaign).values():
+        if language.tag != campaign.source_language:
+            problems += catalogs.lint(catalogs.po_path(campaign, language), template)
+    return problems
 
 
 @translations.command("review")

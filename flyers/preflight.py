@@ -190,18 +190,18 @@ def _contains(stream: list[int], wanted: list[int]) -> bool:
 
 def expected_sentences(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog,
                        fonts: FontBook) -> list[str]:
-    """The translated sentences a (language, format) page shows, from its template."""
-    from .render import make_environment
+    """The translated sentences a (language, format) page shows in its body, from its template."""
+    from .render import context, make_environment, visible_text
 
     env, strict = make_environment(campaign, catalog)
-    template = env.get_template(fmt.template)
-    from .render import context
-
-    template.render(context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt))
+    html = env.get_template(fmt.template).render(
+        context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt))
+    body = normalise(visible_text(html))
     seen: list[str] = []
     for msgid in strict.used:
         text = catalog.gettext(msgid) or msgid
-        if text not in seen:
+        fragments = [normalise(f) for f in catalogs.PLACEHOLDER_RE.split(text)[::2]]
+        if text not in seen and all(f in body for f in fragments):
             seen.append(text)
     return seen
 
