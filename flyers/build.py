@@ -209,10 +209,11 @@ def _cache_get(cache: Path, key: str) -> Master | None:
         data = pdf.read_bytes()
         if sha256_bytes(data) != info["sha256"]:
             return None
-        from .render import Slot
+        from .render import Area, Slot
 
         return Master(pdf=data, pages=info["pages"], font_size_pt=info["font_size_pt"],
-                      slots=tuple(Slot(**s) for s in info["slots"]), text=info["text"])
+                      slots=tuple(Slot(**s) for s in info["slots"]), text=info["text"],
+                      imprints=tuple(Area(**a) for a in info["imprints"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -222,6 +223,7 @@ def _cache_put(cache: Path, key: str, master: Master) -> None:
     write_json(cache / f"{key}.json", {
         "sha256": sha256_bytes(master.pdf), "pages": master.pages, "font_size_pt": master.font_size_pt,
         "slots": [s.__dict__ for s in master.slots], "text": master.text,
+        "imprints": [a.__dict__ for a in master.imprints],
     })
 
 

@@ -54,41 +54,35 @@ def module_mm(code: QRCode, printed_size_pt: float) -> float:
     return printed_size_pt / code.size_with_quiet_zone * MM_PER_PT
 
 
-def rectangles(modules: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Dark areas as (x, y, width, height) in modules, y measured from the top row.
+def rectangles(modules: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dark runs of each row as (x, y, width) arrays in modules, y from the bottom row.
 
-    Horizontal runs are found per row, then a run identical to the one just
-    above extends that rectangle downwards, which roughly halves the count.
+    Runs are found for the whole matrix at once with numpy: a piece's QR costs
+    about 0.1 ms here, which is what makes 30,000 unique codes cheap.
     """
-    rects: list[list[int]] = []
-    open_runs: dict[tuple[int, int], list[int]] = {}
-    for y, row in enumerate(modules):
-        padded = np.concatenate(([False], row, [False]))
-        edges = np.flatnonzero(padded[1:] != padded[:-1])
-        current: dict[tuple[int, int], list[int]] = {}
-        for start, stop in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
-            key = (start, stop)
-            rect = open_runs.get(key)
-            if rect is not None and rect[1] + rect[3] == y:
-                rect[3] += 1
-            else:
-                rect = [start, y, stop - start, 1]
-                rects.append(rect)
-            current[key] = rect
-        open_runs = current
-    return [(r[0], r[1], r[2], r[3]) for r in rects]
+    n = modules.shape[0]
+    padded = np.zeros((n, n + 2), dtype=np.int8)
+    padded[:, 1:-1] = modules
+    steps = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(steps == 1)
+    _, stops = np.nonzero(steps == -1)
+    return starts, n - 1 - rows, stops - starts
+
+
+def module_operators(code: QRCode) -> bytes:
+    """The dark modules as ``x y w 1 re`` operators in module units (no fill, no colour)."""
+    xs, ys, widths = rectangles(code.modules)
+    return b" ".join([b"%d %d %d 1 re" % run for run in zip(xs.tolist(), ys.tolist(), widths.tolist(), strict=True)])
 
 
 def pdf_operators(code: QRCode, x: float, y: float, size: float) -> bytes:
     """Content-stream operators drawing ``code`` (quiet zone included) in a square slot.
 
     ``x``, ``y`` is the slot's lower-left corner and ``size`` its side, in points.
-    The quiet zone is left unpainted: the paper is the white.
+    The quiet zone is left unpainted: the paper is the white.  100% K only.
     """
     scale = size / code.size_with_quiet_zone
-    n = code.size
     origin_x = x + QUIET_ZONE * scale
     origin_y = y + QUIET_ZONE * scale
-    body = " ".join(f"{rx} {n - ry - rh} {rw} {rh} re" for rx, ry, rw, rh in rectangles(code.modules))
-    return (f"q 0 0 0 1 k {scale:.4f} 0 0 {scale:.4f} {origin_x:.3f} {origin_y:.3f} cm "
-            f"{body} f Q\n").encode("ascii")
+    return (b"q 0 0 0 1 k %.4f 0 0 %.4f %.3f %.3f cm " % (scale, scale, origin_x, origin_y)
+            + module_operators(code) + b" f Q\n")

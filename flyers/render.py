@@ -53,6 +53,17 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class Area:
+    """A reserved rectangle (the imprint's), in points from the trim box's lower-left corner."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
 class Master:
     """A rendered master PDF and where its variable parts go."""
 
@@ -61,6 +72,7 @@ class Master:
     font_size_pt: float
     slots: tuple[Slot, ...]
     text: str  # visible text of the page(s), for coverage checks and the site
+    imprints: tuple[Area, ...] = ()
 
 
 def cmyk_css(values: tuple[float, float, float, float]) -> str:
@@ -242,23 +254,30 @@ def weasy_render(html: str, base: Path, root: Path) -> tuple[Any, list[str]]:
     return document, trap.messages
 
 
-def find_slots(document: Any, bleed_pt: float) -> tuple[Slot, ...]:
-    """Locate every ``.qr-slot`` box, in points from the trim box's lower-left corner."""
-    slots = []
+def find_slots(document: Any) -> tuple[tuple[Slot, ...], tuple[Area, ...]]:
+    """Locate the ``.qr-slot`` and ``.imprint-slot`` boxes of every page.
+
+    Positions are in points from the trim box's lower-left corner, the origin
+    the stamping stage draws in.
+    """
+    slots: list[Slot] = []
+    areas: list[Area] = []
     for index, page in enumerate(document.pages):
         page_height = page.height * CSS_PX_TO_PT
         for box in _descendants(page._page_box):
             element = getattr(box, "element", None)
-            if element is None or "qr-slot" not in (element.get("class") or "").split():
+            classes = ((element.get("class") if element is not None else None) or "").split()
+            if getattr(box, "element_tag", None) != "div" or not {"qr-slot", "imprint-slot"} & set(classes):
                 continue
-            if getattr(box, "element_tag", None) != "div":
-                continue
-            x = box.content_box_x() * CSS_PX_TO_PT
-            top = box.content_box_y() * CSS_PX_TO_PT
-            size = min(box.width, box.height) * CSS_PX_TO_PT
-            slots.append(Slot(index, round(x, 3), round(page_height - top - size, 3), round(size, 3)))
-            break
-    return tuple(slots)
+            x = round(box.content_box_x() * CSS_PX_TO_PT, 3)
+            width, height = box.width * CSS_PX_TO_PT, box.height * CSS_PX_TO_PT
+            y = round(page_height - box.content_box_y() * CSS_PX_TO_PT - height, 3)
+            if "qr-slot" in classes and not any(s.page == index for s in slots):
+                size = round(min(width, height), 3)
+                slots.append(Slot(index, x, round(y + height - size, 3), size))
+            elif "imprint-slot" in classes and not any(a.page == index for a in areas):
+                areas.append(Area(index, x, y, round(width, 3), round(height, 3)))
+    return tuple(slots), tuple(areas)
 
 
 def _descendants(box: Any) -> Any:
@@ -307,11 +326,12 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
             f"{catalog.language.tag}/{fmt.name}: rendered {len(document.pages)} page(s), "
             f"the format defines {fmt.pages}"
         )
-    slots = find_slots(document, options.bleed_in * 72)
+    slots, imprints = find_slots(document)
     if fmt.has_qr and not slots:
         raise RenderError(f"templates/{fmt.template}: no element with class 'qr-slot' for the QR code")
     pdf = write_master_pdf(document, identifier, pdfx=options.profile is not None)
-    return Master(pdf=pdf, pages=len(document.pages), font_size_pt=size, slots=slots, text=visible_text(html))
+    return Master(pdf=pdf, pages=len(document.pages), font_size_pt=size, slots=slots, text=visible_text(html),
+                  imprints=imprints)
 
 
 def _check_coverage(fonts: FontBook, catalog: LoadedCatalog, fmt: Format, html: str) -> None:

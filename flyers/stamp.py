@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
+import multiprocessing
+import os
 import re
-from collections.abc import Sequence
-from typing import Any
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
 
 import pikepdf
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont
 
-from .qr import QRCode, pdf_operators
-from .render import Slot
+from .qr import QRCode, encode, pdf_operators
+from .render import Area, Slot
 
 
 def _open(master: bytes) -> pikepdf.Pdf:
@@ -77,7 +85,7 @@ def crop_to_trim(pdf: pikepdf.Pdf) -> None:
             page.obj[key] = box
 
 
-def finalize(pdf: pikepdf.Pdf, label: str) -> bytes:
+def finalize(pdf: pikepdf.Pdf, label: str, object_streams: bool = True) -> bytes:
     """Serialise with stable IDs so the same input always gives the same bytes.
 
     WeasyPrint's PDF/X-4 XMP carries a random DocumentID; it becomes a hash of
@@ -91,8 +99,8 @@ def finalize(pdf: pikepdf.Pdf, label: str) -> bytes:
                 meta["xmpMM:DocumentID"] = doc_uuid
                 meta["xmpMM:InstanceID"] = doc_uuid
     out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    mode = pikepdf.ObjectStreamMode.preserve if object_streams else pikepdf.ObjectStreamMode.disable
+    pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=mode)
     return out.getvalue()
 
 
@@ -106,3 +114,218 @@ def single_piece(master: bytes, slots: Sequence[Slot], code: QRCode | None, labe
         if home:
             crop_to_trim(pdf)
         return finalize(pdf, label)
+
+
+# --- variable data at scale ------------------------------------------------------------
+#
+# A piece is the master plus its variable parts: a QR link, an imprint (a form
+# rendered once per distributor) and a serial number.  Pages (single pieces or
+# imposed sheets) are lists of placements; workers turn them into compressed
+# content streams and pdfwriter streams them after a base holding the shared forms.
+
+T = TypeVar("T")
+SERIAL_CHARS = "0123456789#"
+SHARED_RESOURCES = "/KYRSharedResources"
+SERIAL_SIZE_PT = 5.5
+
+
+class Piece(NamedTuple):
+    """One printed piece: which master page, which link, imprint and serial.
+
+    NamedTuples rather than dataclasses: tens of thousands of them cross to the
+    worker processes, and tuples pickle several times faster.
+    """
+
+    page: int = 0
+    link: str | None = None
+    imprint: int | None = None  # index of the imprint form (/I<n>)
+    serial: int | None = None
+
+
+class Placement(NamedTuple):
+    """A piece on an output page, under a transform (a, b, c, d, e, f)."""
+
+    piece: Piece
+    matrix: tuple[float, float, float, float, float, float] = (1, 0, 0, 1, 0, 0)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the variable parts go on each master page (points, trim origin)."""
+
+    slots: tuple[Slot, ...]
+    imprints: tuple[Area, ...]
+    error_correction: str = "M"
+    digit_advance: tuple[float, ...] = ()  # per SERIAL_CHARS, in em
+
+
+def glyph_forms(pdf: pikepdf.Pdf, font_path: Path) -> tuple[dict[str, pikepdf.Object], tuple[float, ...]]:
+    """Serial-number characters as Form XObjects drawn from the font's outlines.
+
+    Outlines, not text: a serial on every piece then needs no font resource,
+    no subset and no ToUnicode, and costs a few bytes per character.
+    """
+    font = TTFont(font_path)
+    glyphs = font.getGlyphSet()
+    cmap = font.getBestCmap()
+    units = font["head"].unitsPerEm
+    forms: dict[str, pikepdf.Object] = {}
+    advances = []
+    for index, char in enumerate(SERIAL_CHARS):
+        name = cmap[ord(char)]
+        pen = _PdfPen(glyphs)
+        glyphs[name].draw(pen)
+        advance = glyphs[name].width / units
+        advances.append(advance)
+        stream = pikepdf.Stream(pdf, b" ".join(pen.ops) + b" f")
+        stream.Type = pikepdf.Name.XObject
+        stream.Subtype = pikepdf.Name.Form
+        stream.BBox = pikepdf.Array([0, -0.3, advance, 1.0])
+        stream.Matrix = pikepdf.Array([1 / units, 0, 0, 1 / units, 0, 0])
+        stream.BBox = pikepdf.Array([0, -0.3 * units, advance * units, units])
+        forms[f"/G{index}"] = pdf.make_indirect(stream)
+    font.close()
+    return forms, tuple(advances)
+
+
+class _PdfPen(BasePen):  # type: ignore[misc]
+    """fontTools pen writing PDF path operators (quadratics become cubics)."""
+
+    def __init__(self, glyph_set: Any) -> None:
+        super().__init__(glyph_set)
+        self.ops: list[bytes] = []
+
+    def _moveTo(self, pt: tuple[float, float]) -> None:
+        self.ops.append(b"%d %d m" % (round(pt[0]), round(pt[1])))
+
+    def _lineTo(self, pt: tuple[float, float]) -> None:
+        self.ops.append(b"%d %d l" % (round(pt[0]), round(pt[1])))
+
+    def _curveToOne(self, p1: tuple[float, float], p2: tuple[float, float], p3: tuple[float, float]) -> None:
+        self.ops.append(b"%d %d %d %d %d %d c" % tuple(round(v) for v in (*p1, *p2, *p3)))
+
+    def _closePath(self) -> None:
+        self.ops.append(b"h")
+
+
+def registration_space(pdf: pikepdf.Pdf) -> pikepdf.Object:
+    """The /All separation: crop marks that print on every plate."""
+    tint = pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=[1, 1, 1, 1], N=1)
+    return pdf.make_indirect(pikepdf.Array([pikepdf.Name.Separation, pikepdf.Name.All,
+                                            pikepdf.Name.DeviceCMYK, pdf.make_indirect(tint)]))
+
+
+def build_base(master: bytes, imprints: bytes | None, font_path: Path, label: str) -> tuple[bytes, tuple[float, ...]]:
+    """A page-less PDF whose shared resources hold every form the pages draw.
+
+    /M<n>: master page n (bleed kept: the form's BBox is the page's MediaBox,
+    not the trim box pikepdf would clip to); /I<n>: imprint n; /G<n>: serial
+    glyphs; /Reg: registration colour for marks.
+    """
+    with _open(master) as pdf:
+        repair_to_unicode(pdf)
+        forms: dict[str, Any] = {}
+        for index, page in enumerate(pdf.pages):
+            form = page.as_form_xobject()
+            form.BBox = pikepdf.Array([float(v) for v in page.obj.MediaBox])
+            forms[f"/M{index}"] = pdf.make_indirect(form)
+        if imprints is not None:
+            with _open(imprints) as source:
+                repair_to_unicode(source)
+                for index, page in enumerate(source.pages):
+                    form = page.as_form_xobject()
+                    form.BBox = pikepdf.Array([float(v) for v in page.obj.MediaBox])
+                    forms[f"/I{index}"] = pdf.copy_foreign(source.make_indirect(form))
+        glyphs, advances = glyph_forms(pdf, font_path)
+        forms.update(glyphs)
+        resources = pdf.make_indirect(pikepdf.Dictionary(
+            XObject=pikepdf.Dictionary(forms),
+            ColorSpace=pikepdf.Dictionary(Reg=registration_space(pdf)),
+        ))
+        while len(pdf.pages):
+            del pdf.pages[-1]
+        # qpdf moves inheritable attributes off the page tree when it saves, so the
+        # catalog keeps the reference; pdfwriter puts it on the new page tree root.
+        pdf.Root[SHARED_RESOURCES] = resources
+        return finalize(pdf, label, object_streams=False), advances
+
+
+def piece_operators(piece: Piece, geometry: Geometry) -> bytes:
+    """Content operators for one piece in master coordinates (trim origin)."""
+    ops = [b"q /M%d Do Q" % piece.page]
+    slot = next((s for s in geometry.slots if s.page == piece.page), None)
+    if piece.link and slot is not None:
+        ops.append(pdf_operators(encode(piece.link, geometry.error_correction), slot.x, slot.y, slot.size))
+    area = next((a for a in geometry.imprints if a.page == piece.page), None)
+    if area is not None and piece.imprint is not None:
+        ops.append(b"q 1 0 0 1 %.3f %.3f cm /I%d Do Q" % (area.x, area.y, piece.imprint))
+    if area is not None and piece.serial is not None:
+        ops.append(serial_operators(f"#{piece.serial:06d}", area, geometry.digit_advance))
+    return b"\n".join(ops)
+
+
+def serial_operators(text: str, area: Area, advances: tuple[float, ...]) -> bytes:
+    """A serial number at the bottom right of the imprint area, drawn with glyph forms."""
+    size = SERIAL_SIZE_PT
+    widths = [advances[SERIAL_CHARS.index(c)] * size for c in text]
+    x = area.x + area.width - sum(widths)
+    y = area.y + 0.25 * size
+    ops = [b"q 0 0 0 1 k"]
+    for char, width in zip(text, widths, strict=True):
+        ops.append(b"q %g 0 0 %g %.3f %.3f cm /G%d Do Q" % (size, size, x, y, SERIAL_CHARS.index(char)))
+        x += width
+    ops.append(b"Q")
+    return b" ".join(ops)
+
+
+def page_content(placements: Sequence[Placement], geometry: Geometry, extra: bytes = b"") -> bytes:
+    """One output page's content stream, compressed."""
+    parts = []
+    for placement in placements:
+        matrix = b" ".join(b"%.4f" % v for v in placement.matrix)
+        parts.append(b"q %s cm\n%s\nQ" % (matrix, piece_operators(placement.piece, geometry)))
+    if extra:
+        parts.append(extra)
+    return zlib.compress(b"\n".join(parts), 4)
+
+
+_GEOMETRY: Geometry | None = None
+
+
+def _init_pool(geometry: Geometry) -> None:
+    global _GEOMETRY  # worker-process state: set once per worker, read by _pages
+    _GEOMETRY = geometry
+
+
+def _pages(chunk: list[tuple[tuple[Placement, ...], bytes]]) -> list[bytes]:
+    assert _GEOMETRY is not None
+    return [page_content(placements, _GEOMETRY, extra) for placements, extra in chunk]
+
+
+def render_pages(pages: Iterable[tuple[tuple[Placement, ...], bytes]], geometry: Geometry,
+                 workers: int | None = None, chunk: int = 256, small: int = 2000) -> Iterator[bytes]:
+    """Compressed content of every page, in order, on both cores when it pays.
+
+    Pages are consumed lazily, a window of chunks at a time, so memory does not
+    grow with the number of pages; runs under ``small`` pages stay in-process
+    (spawning workers costs about a second).
+    """
+    iterator = iter(pages)
+    head = list(itertools.islice(iterator, small))
+    count = workers if workers is not None else min(os.cpu_count() or 1, 2)
+    if count <= 1 or len(head) < small:
+        _init_pool(geometry)
+        yield from _pages(head)
+        yield from (page_content(placements, geometry, extra) for placements, extra in iterator)
+        return
+    chunks = _chunked(itertools.chain(head, iterator), chunk)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(count, initializer=_init_pool, initargs=(geometry,)) as pool:
+        while window := list(itertools.islice(chunks, 8 * count)):
+            for contents in pool.imap(_pages, window):
+                yield from contents
+
+
+def _chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    while part := list(itertools.islice(items, size)):
+        yield part

@@ -1,0 +1,156 @@
+"""Append tens of thousands of pages to a PDF in one pass, in constant memory.
+
+The shared parts (master pages as Form XObjects, imprints, digits, colour
+spaces) are written once by pikepdf into a *base* PDF with no pages.  The
+pieces or sheets are then streamed after it as a standard incremental update:
+each page is two small objects (its content stream, already compressed by a
+worker, and its page dictionary), written as soon as it is ready.  Only the
+byte offsets are kept (8 bytes a object), so memory stays flat from 1,000 to
+100,000 pages, and appending is O(1) a page -- no page tree is re-walked.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO
+
+import pikepdf
+
+KIDS_PER_NODE = 128
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class PageBoxes:
+    """The boxes of one output page, in points."""
+
+    media: Box
+    trim: Box
+    bleed: Box
+
+    def pdf(self) -> bytes:
+        return b"/MediaBox %s /TrimBox %s /BleedBox %s" % (_box(self.media), _box(self.trim), _box(self.bleed))
+
+
+def _box(box: Box) -> bytes:
+    return b"[%s]" % b" ".join(_num(v) for v in box)
+
+
+def _num(value: float) -> bytes:
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return (text if text not in ("", "-0") else "0").encode("ascii")
+
+
+@dataclass(frozen=True)
+class BaseInfo:
+    """What the incremental update must know about the base file."""
+
+    size: int  # first free object number
+    root: int
+    info: int | None
+    pages: int  # the page tree root, replaced by the update
+    resources: int  # shared resources, inherited by every page
+    startxref: int
+    ids: tuple[bytes, bytes]
+
+
+def inspect_base(data: bytes) -> BaseInfo:
+    """Read object numbers and the cross-reference position of a base PDF."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        trailer = pdf.trailer
+        ids = trailer.get("/ID")
+        info = trailer.get("/Info")
+        base = BaseInfo(
+            size=int(trailer.Size),
+            root=pdf.Root.objgen[0],
+            info=info.objgen[0] if info is not None and info.is_indirect else None,
+            pages=pdf.Root.Pages.objgen[0],
+            resources=pdf.Root["/KYRSharedResources"].objgen[0],
+            startxref=int(re.findall(rb"startxref\s+(\d+)", data)[-1]),
+            ids=(bytes(ids[0]), bytes(ids[1])) if ids is not None else (b"", b""),
+        )
+    return base
+
+
+class PageStreamer:
+    """Writes pages after a base PDF as an incremental update."""
+
+    def __init__(self, handle: IO[bytes], base: bytes, page_count: int) -> None:
+        self.handle = handle
+        self.info = inspect_base(base)
+        self.count = page_count
+        self.nodes = max(1, -(-page_count // KIDS_PER_NODE))
+        self.first = self.info.size
+        self.offsets = array("Q")
+        self.written = 0
+        handle.write(base)
+        self.position = len(base)
+
+    def _object(self, body: bytes) -> None:
+        self.offsets.append(self.position)
+        self.handle.write(body)
+        self.position += len(body)
+
+    def _node_number(self, index: int) -> int:
+        return self.first + 2 * self.count + index
+
+    def add(self, content: bytes, boxes: PageBoxes) -> None:
+        """Append one page; ``content`` is a zlib-compressed content stream."""
+        if self.written >= self.count:
+            raise ValueError("more pages than announced")
+        number = self.first + 2 * self.written
+        parent = self._node_number(self.written // KIDS_PER_NODE)
+        self._object(b"%d 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream\nendobj\n"
+                     % (number, len(content), content))
+        self._object(b"%d 0 obj\n<< /Type /Page /Parent %d 0 R %s /Contents %d 0 R >>\nendobj\n"
+                     % (number + 1, parent, boxes.pdf(), number))
+        self.written += 1
+
+    def finish(self) -> None:
+        """Write the page tree, the cross-reference section and the trailer."""
+        if self.written != self.count:
+            raise ValueError(f"announced {self.count} pages, wrote {self.written}")
+        for index in range(self.nodes):
+            first = index * KIDS_PER_NODE
+            kids = range(first, min(first + KIDS_PER_NODE, self.count))
+            refs = b" ".join(b"%d 0 R" % (self.first + 2 * k + 1) for k in kids)
+            self._object(b"%d 0 obj\n<< /Type /Pages /Parent %d 0 R /Kids [%s] /Count %d >>\nendobj\n"
+                         % (self._node_number(index), self.info.pages, refs, len(kids)))
+        root_at = self.position
+        node_refs = b" ".join(b"%d 0 R" % self._node_number(i) for i in range(self.nodes))
+        root = (b"%d 0 obj\n<< /Type /Pages /Kids [%s] /Count %d /Resources %d 0 R >>\nendobj\n"
+                % (self.info.pages, node_refs, self.count, self.info.resources))
+        self.handle.write(root)
+        self.position += len(root)
+        self._xref(root_at)
+
+    def _xref(self, root_at: int) -> None:
+        xref_at = self.position
+        lines = [b"xref\n", b"%d 1\n" % self.info.pages, b"%010d 00000 n \n" % root_at,
+                 b"%d %d\n" % (self.first, len(self.offsets))]
+        self.handle.write(b"".join(lines))
+        chunk: list[bytes] = []
+        for offset in self.offsets:
+            chunk.append(b"%010d 00000 n \n" % offset)
+            if len(chunk) >= 4096:
+                self.handle.write(b"".join(chunk))
+                chunk = []
+        self.handle.write(b"".join(chunk))
+        size = self.first + len(self.offsets)
+        info = b" /Info %d 0 R" % self.info.info if self.info.info else b""
+        ids = b" /ID [<%s> <%s>]" % (self.info.ids[0].hex().encode(), self.info.ids[1].hex().encode())
+        self.handle.write(b"trailer\n<< /Size %d /Root %d 0 R%s /Prev %d%s >>\nstartxref\n%d\n%%%%EOF\n"
+                          % (size, self.info.root, info, self.info.startxref, ids if self.info.ids[0] else b"",
+                             xref_at))
+
+
+def stream_pages(handle: IO[bytes], base: bytes, pages: Iterable[tuple[bytes, PageBoxes]], count: int) -> None:
+    """Write ``base`` then ``count`` pages from ``pages`` to ``handle``."""
+    streamer = PageStreamer(handle, base, count)
+    for content, boxes in pages:
+        streamer.add(content, boxes)
+    streamer.finish()
