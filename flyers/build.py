@@ -31,6 +31,7 @@ from .workers import run_jobs
 MANIFEST = "manifest.json"
 CACHE_DIR = ".cache"
 DEFAULT_PROFILE = "profiles/GRACoL2006_Coated.icc"
+SITE_TEMPLATES = "site"  # templates/site/: the download site (flyers.site), not the PDFs
 
 
 class UsageError(FlyersError):
@@ -155,7 +156,9 @@ def cache_key(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog, 
     digest.update(f"flyers {__version__} weasyprint {weasyprint.__version__}\n".encode())
     digest.update(pickle.dumps((campaign, fmt, catalog, options), protocol=5))
     for path in sorted(campaign.templates_dir.rglob("*")):
-        if path.is_file():
+        # The download site's templates (templates/site/) never reach a PDF:
+        # restyling the site must not re-render every flyer.
+        if path.is_file() and SITE_TEMPLATES not in path.relative_to(campaign.templates_dir).parts[:1]:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for path in fonts.files(catalog.language):
         stat = path.stat()
@@ -171,11 +174,15 @@ def _render_job(job: Job) -> Master:
                          identifier=job.key.encode("ascii")[:16])
 
 
-def masters(build_plan: Plan, on_done: Callable[[], None] | None = None) -> tuple[dict[tuple[str, str], Master], int]:
-    """Render (or take from the cache) every master of the plan."""
+def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
+            profile: Path | None = None) -> tuple[dict[tuple[str, str], Master], int]:
+    """Render (or take from the cache) every master of the plan.
+
+    ``profile`` is the CMYK output intent (default: the campaign's GRACoL profile).
+    """
     campaign = build_plan.campaign
     cache = campaign.root / CACHE_DIR / "masters"
-    options = PrintOptions(profile=campaign.root / DEFAULT_PROFILE)
+    options = PrintOptions(profile=profile or campaign.root / DEFAULT_PROFILE)
     results: dict[tuple[str, str], Master] = {}
     jobs: list[Job] = []
     pairs: list[tuple[str, str]] = []

@@ -165,6 +165,33 @@ def check(workspace: Path, out: Path | None) -> None:
 
 
 @main.command()
+@workspace_option
+@click.argument("orders", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Package folder (default: WORKSPACE/output/batch/<orders name>); a .zip is written beside it.")
+@click.option("--mode", type=click.Choice(["copies", "sequenced"]), default="copies", show_default=True,
+              help="copies: each distinct sheet once with its copy count; sequenced: every piece, cut-and-stack.")
+@click.option("--sheet", type=click.Choice(["letter", "tabloid", "12x18", "a4", "sra3"]), default=None,
+              help="Press sheet size (default per format: cards 12x18, half-letter tabloid 2-up...).")
+@click.option("--output-intent", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The shop's CMYK output ICC profile (default: GRACoL 2006 coated).")
+@handle_errors
+def batch(workspace: Path, orders: Path | None, out: Path | None, mode: str, sheet: str | None,
+          output_intent: Path | None) -> None:
+    """Make a print-shop package from ORDERS.csv (default: the campaign's print plan)."""
+    from .batch import BatchRequest, orders_for_campaign, run_batch
+    from .campaign import load_campaign
+
+    orders = orders or orders_for_campaign(load_campaign(workspace))
+    folder = out or workspace / "output" / "batch" / orders.stem
+    with console.status("imposing and stamping"):
+        result = run_batch(BatchRequest(root=workspace, orders=orders, out=folder, mode=mode, sheet=sheet,
+                                        output_intent=output_intent))
+    out_console.print(f"{result.folder}: {result.total_pieces:,} pieces in {result.print_files} print file(s); "
+                      f"{result.zip_path.name} beside it. Check with: cd {result.folder} && sha256sum -c SHA256SUMS")
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @handle_errors
 def init(directory: Path) -> None:
@@ -307,6 +334,45 @@ def translations_review(workspace: Path, language: str, reviewer: str, date_: st
         raise UsageError(f"--date: {date_!r} is not a date such as 2026-11-22") from None
     catalogs.mark_reviewed(campaign, langs[language], reviewer.strip(), date_)
     out_console.print(f"{language}: marked reviewed by {reviewer} on {date_}")
+
+
+@main.command()
+@workspace_option
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Site folder (default: WORKSPACE/output/site).")
+@handle_errors
+def site(workspace: Path, out: Path | None) -> None:
+    """Build the PDFs, then the static download site: one page per language."""
+    from .site import build_site
+
+    with Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("render", total=None)
+        result = build_site(workspace, out, lambda done, total: progress.update(task, completed=done, total=total))
+    out_console.print(f"site: {len(result.languages)} languages, {result.files} files, "
+                      f"{result.size / 1e6:.1f} MB in {result.out} ({result.written} written, "
+                      f"{result.removed} removed)")
+    out_console.print(f"open {result.out / 'index.html'}, or run `flyers serve`, or copy the folder to any web host")
+    for tag, why in (result.build.skipped if result.build else {}).items():
+        console.print(f"[yellow]not on the site:[/] {tag}: {escape(why)}", highlight=False)
+
+
+@main.command()
+@workspace_option
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Site folder (default: WORKSPACE/output/site, as `flyers site` writes it).")
+@handle_errors
+def serve(workspace: Path, port: int, folder: Path | None) -> None:
+    """Serve the download site on 127.0.0.1 for a local look (Ctrl-C stops)."""
+    from .serve import log_to_stderr
+    from .serve import serve as run_server
+    from .site import default_out
+
+    run_server(folder or default_out(workspace), port,
+               on_ready=lambda url: out_console.print(f"serving {url}  (Ctrl-C stops)"), log=log_to_stderr)
+    out_console.print("stopped")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 TEMP_PREFIX = ".tmp-"
 FILE_MODE = 0o644
@@ -35,7 +35,7 @@ def sha256_file(path: Path) -> str:
 
 
 @contextmanager
-def atomic_open(path: Path) -> Iterator[IO[bytes]]:
+def atomic_open(path: Path) -> Iterator[BinaryIO]:
     """Open a temp file beside ``path``; on success it replaces ``path`` atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)

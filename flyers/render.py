@@ -343,3 +343,16 @@ def _check_coverage(fonts: FontBook, catalog: LoadedCatalog, fmt: Format, html: 
             f"{catalog.language.tag}/{fmt.name}: no font in fonts/fonts.toml covers {shown}; "
             "add a font for this script or re-cut the subsets with `make fonts`"
         )
+
+
+def html_job_pdf(job: tuple[str, str, str, bool]) -> bytes:
+    """Worker entry: render a finished HTML document (job ticket, imprints...) to PDF.
+
+    ``job`` is (html, base folder, workspace root, pdf/x).  Same rules as the
+    flyers: workspace files only, and any WeasyPrint warning is an error.
+    """
+    html, base, root, pdfx = job
+    document, warnings = weasy_render(html, Path(base), Path(root))
+    if warnings:
+        raise RenderError("WeasyPrint warned (treated as an error)", warnings[:10])
+    return write_master_pdf(document, b"kyr-flyers-batch", pdfx=pdfx)

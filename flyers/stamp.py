@@ -24,8 +24,10 @@ import pikepdf
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 
+from .files import atomic_open
+from .pdfwriter import PageBoxes, stream_pages
 from .qr import QRCode, encode, pdf_operators
-from .render import Area, Slot
+from .render import Area, Master, Slot
 
 
 def _open(master: bytes) -> pikepdf.Pdf:
@@ -157,6 +159,7 @@ class Geometry:
     imprints: tuple[Area, ...]
     error_correction: str = "M"
     digit_advance: tuple[float, ...] = ()  # per SERIAL_CHARS, in em
+    imprint_sizes: tuple[tuple[float, float], ...] = ()  # width, height of each imprint form
 
 
 def glyph_forms(pdf: pikepdf.Pdf, font_path: Path) -> tuple[dict[str, pikepdf.Object], tuple[float, ...]]:
@@ -215,27 +218,37 @@ def registration_space(pdf: pikepdf.Pdf) -> pikepdf.Object:
                                             pikepdf.Name.DeviceCMYK, pdf.make_indirect(tint)]))
 
 
-def build_base(master: bytes, imprints: bytes | None, font_path: Path, label: str) -> tuple[bytes, tuple[float, ...]]:
+def build_base(masters: Sequence[bytes], imprints: bytes | None, font_path: Path,
+               label: str) -> tuple[bytes, tuple[float, ...]]:
     """A page-less PDF whose shared resources hold every form the pages draw.
 
-    /M<n>: master page n (bleed kept: the form's BBox is the page's MediaBox,
-    not the trim box pikepdf would clip to); /I<n>: imprint n; /G<n>: serial
-    glyphs; /Reg: registration colour for marks.
+    /M<n>: the n-th master page, counting through ``masters`` in order (bleed
+    kept: the form's BBox is the page's MediaBox, not the trim box pikepdf would
+    clip to); /I<n>: imprint n; /G<n>: serial glyphs; /Reg: registration colour.
+    The first master's document (output intent, XMP) becomes the base's.
     """
-    with _open(master) as pdf:
-        repair_to_unicode(pdf)
+    with _open(masters[0]) as pdf:
         forms: dict[str, Any] = {}
-        for index, page in enumerate(pdf.pages):
-            form = page.as_form_xobject()
-            form.BBox = pikepdf.Array([float(v) for v in page.obj.MediaBox])
-            forms[f"/M{index}"] = pdf.make_indirect(form)
-        if imprints is not None:
-            with _open(imprints) as source:
-                repair_to_unicode(source)
-                for index, page in enumerate(source.pages):
+        for index, source in enumerate(masters):
+            other = pdf if index == 0 else _open(source)
+            try:
+                repair_to_unicode(other)
+                for page in other.pages:
                     form = page.as_form_xobject()
                     form.BBox = pikepdf.Array([float(v) for v in page.obj.MediaBox])
-                    forms[f"/I{index}"] = pdf.copy_foreign(source.make_indirect(form))
+                    form = other.make_indirect(form)
+                    forms[f"/M{len([k for k in forms if k.startswith('/M')])}"] = (
+                        form if other is pdf else pdf.copy_foreign(form))
+            finally:
+                if other is not pdf:
+                    other.close()
+        if imprints is not None:
+            with _open(imprints) as imprint_pdf:
+                repair_to_unicode(imprint_pdf)
+                for index, page in enumerate(imprint_pdf.pages):
+                    form = page.as_form_xobject()
+                    form.BBox = pikepdf.Array([float(v) for v in page.obj.MediaBox])
+                    forms[f"/I{index}"] = pdf.copy_foreign(imprint_pdf.make_indirect(form))
         glyphs, advances = glyph_forms(pdf, font_path)
         forms.update(glyphs)
         resources = pdf.make_indirect(pikepdf.Dictionary(
@@ -250,6 +263,19 @@ def build_base(master: bytes, imprints: bytes | None, font_path: Path, label: st
         return finalize(pdf, label, object_streams=False), advances
 
 
+def geometry(masters: Sequence[Master], error_correction: str, advances: tuple[float, ...],
+             imprint_sizes: Sequence[tuple[float, float]] = ()) -> Geometry:
+    """Variable-part positions for every master page, numbered as build_base numbers forms."""
+    slots: list[Slot] = []
+    areas: list[Area] = []
+    offset = 0
+    for master in masters:
+        slots += [Slot(s.page + offset, s.x, s.y, s.size) for s in master.slots]
+        areas += [Area(a.page + offset, a.x, a.y, a.width, a.height) for a in master.imprints]
+        offset += master.pages
+    return Geometry(tuple(slots), tuple(areas), error_correction, advances, tuple(imprint_sizes))
+
+
 def piece_operators(piece: Piece, geometry: Geometry) -> bytes:
     """Content operators for one piece in master coordinates (trim origin)."""
     ops = [b"q /M%d Do Q" % piece.page]
@@ -258,10 +284,19 @@ def piece_operators(piece: Piece, geometry: Geometry) -> bytes:
         ops.append(pdf_operators(encode(piece.link, geometry.error_correction), slot.x, slot.y, slot.size))
     area = next((a for a in geometry.imprints if a.page == piece.page), None)
     if area is not None and piece.imprint is not None:
-        ops.append(b"q 1 0 0 1 %.3f %.3f cm /I%d Do Q" % (area.x, area.y, piece.imprint))
+        ops.append(imprint_operators(piece.imprint, area, geometry))
     if area is not None and piece.serial is not None:
         ops.append(serial_operators(f"#{piece.serial:06d}", area, geometry.digit_advance))
     return b"\n".join(ops)
+
+
+def imprint_operators(index: int, area: Area, geometry: Geometry) -> bytes:
+    """Imprint form ``index`` scaled (never up) to fit the area, top-left aligned."""
+    width, height = geometry.imprint_sizes[index] if index < len(geometry.imprint_sizes) else (area.width,
+                                                                                           area.height)
+    scale = min(1.0, area.width / width, area.height / height)
+    return b"q %.4f 0 0 %.4f %.3f %.3f cm /I%d Do Q" % (scale, scale, area.x, area.y + area.height - height * scale,
+                                                        index)
 
 
 def serial_operators(text: str, area: Area, advances: tuple[float, ...]) -> bytes:
@@ -297,13 +332,16 @@ def _init_pool(geometry: Geometry) -> None:
     _GEOMETRY = geometry
 
 
-def _pages(chunk: list[tuple[tuple[Placement, ...], bytes]]) -> list[bytes]:
+PageJob = tuple[tuple[Placement, ...], bytes, PageBoxes]
+
+
+def _pages(chunk: list[PageJob]) -> list[tuple[bytes, PageBoxes]]:
     assert _GEOMETRY is not None
-    return [page_content(placements, _GEOMETRY, extra) for placements, extra in chunk]
+    return [(page_content(placements, _GEOMETRY, extra), boxes) for placements, extra, boxes in chunk]
 
 
-def render_pages(pages: Iterable[tuple[tuple[Placement, ...], bytes]], geometry: Geometry,
-                 workers: int | None = None, chunk: int = 256, small: int = 2000) -> Iterator[bytes]:
+def render_pages(pages: Iterable[PageJob], geometry: Geometry, workers: int | None = None,
+                 chunk: int = 256, small: int = 2000) -> Iterator[tuple[bytes, PageBoxes]]:
     """Compressed content of every page, in order, on both cores when it pays.
 
     Pages are consumed lazily, a window of chunks at a time, so memory does not
@@ -316,7 +354,7 @@ def render_pages(pages: Iterable[tuple[tuple[Placement, ...], bytes]], geometry:
     if count <= 1 or len(head) < small:
         _init_pool(geometry)
         yield from _pages(head)
-        yield from (page_content(placements, geometry, extra) for placements, extra in iterator)
+        yield from ((page_content(placements, geometry, extra), boxes) for placements, extra, boxes in iterator)
         return
     chunks = _chunked(itertools.chain(head, iterator), chunk)
     context = multiprocessing.get_context("spawn")
@@ -329,3 +367,31 @@ def render_pages(pages: Iterable[tuple[tuple[Placement, ...], bytes]], geometry:
 def _chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:
     while part := list(itertools.islice(items, size)):
         yield part
+
+
+def page_boxes(master: bytes) -> list[PageBoxes]:
+    """Media, trim and bleed boxes of each master page."""
+    with _open(master) as pdf:
+        result = []
+        for page in pdf.pages:
+            media = _box4(page.obj.MediaBox)
+            result.append(PageBoxes(media, _box4(page.obj.get("/TrimBox", page.obj.MediaBox)),
+                                    _box4(page.obj.get("/BleedBox", page.obj.MediaBox))))
+        return result
+
+
+def _box4(value: Any) -> tuple[float, float, float, float]:
+    a, b, c, d = (float(v) for v in value)
+    return (a, b, c, d)
+
+
+def write_pieces(path: Path, master: Master, pieces: Iterable[Piece], count: int, font_path: Path,
+                 label: str, error_correction: str = "M", imprints: bytes | None = None,
+                 workers: int | None = None) -> None:
+    """One print file: every piece a page (or pages) reusing the master, written atomically."""
+    base, advances = build_base([master.pdf], imprints, font_path, label)
+    shape = geometry([master], error_correction, advances)
+    boxes = page_boxes(master.pdf)
+    jobs = (((Placement(piece),), b"", boxes[piece.page]) for piece in pieces)
+    with atomic_open(path) as handle:
+        stream_pages(handle, base, render_pages(jobs, shape, workers), count)

@@ -1,0 +1,58 @@
+"""Helpers shared by the bench scripts: a master to stamp, and peak memory sampling."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from flyers.build import BuildRequest, masters, plan
+from flyers.render import Master
+
+ROOT = Path(__file__).resolve().parent.parent
+FONT = ROOT / "fonts" / "NotoSans-Regular.ttf"
+
+
+def master_for(language: str = "en", fmt: str = "letter") -> tuple[Master, float]:
+    """The print master of one language and format (cached), and seconds it took."""
+    start = time.perf_counter()
+    build_plan = plan(BuildRequest(root=ROOT, out=ROOT / "output", languages=(language,), formats=(fmt,)))
+    rendered, _ = masters(build_plan)
+    return rendered[(language, fmt)], time.perf_counter() - start
+
+
+def link(index: int) -> str:
+    """A unique link per piece: a distributor code and a piece number (never a person)."""
+    return f"https://www.nyc.gov/immigrants?src=D{index % 400:04d}&n={index:06d}"
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and its children every 20 ms."""
+
+    def __init__(self) -> None:
+        self.peak_tree = 0
+        self.peak_main = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            try:
+                main = me.memory_info().rss
+                tree = main + sum(c.memory_info().rss for c in me.children(recursive=True))
+            except psutil.Error:
+                continue
+            self.peak_main = max(self.peak_main, main)
+            self.peak_tree = max(self.peak_tree, tree)
+            time.sleep(0.02)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -1,0 +1,418 @@
+"""Print-shop batch packages: orders in, a folder a shop can run without questions out.
+
+Flow: read and check the orders (nothing is written if any line is wrong),
+render the print masters (cached), render the imprints ("Shared by NAME"),
+impose every piece on press sheets through the stamping engine, then write
+the job ticket, packing lists, proof, SHA256SUMS and a zip.  Every file is
+written atomically and deterministically, so an interrupted run is finished
+by running it again and an unchanged rerun changes no byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import catalogs
+from .build import CACHE_DIR, DEFAULT_PROFILE, BuildRequest, masters, plan
+from .campaign import Campaign, load_campaign
+from .errors import FlyersError
+from .files import atomic_open, clean_temp_files, sha256_file, write_bytes, write_json, write_text
+from .fontstack import FontBook, fontconfig_file
+from .impose import DEFAULT_SHEET, PT, SheetLayout, crop_marks, cut_and_stack, layout
+from .languages import Language, resolve_all
+from .orders import Distributor, Order, distributors, read_orders
+from .pdfwriter import PageBoxes, stream_pages
+from .render import Master, html_job_pdf
+from .stamp import PageJob, Piece, Placement, build_base, geometry, page_boxes, render_pages
+from .workers import run_jobs
+
+MODES = ("copies", "sequenced")
+SERIAL_FONT = "NotoSans-Regular.ttf"
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """What `flyers batch` was asked to do."""
+
+    root: Path
+    orders: Path
+    out: Path
+    mode: str = "copies"
+    sheet: str | None = None
+    output_intent: Path | None = None
+
+
+@dataclass
+class PrintFile:
+    """One imposed print file and what the ticket says about it."""
+
+    path: str
+    format: str
+    layout: SheetLayout
+    languages: list[str]
+    pieces: int = 0
+    sheets: int = 0
+    copies: int = 0
+    sheet_copies: list[dict[str, Any]] = field(default_factory=list)
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Where the package went and its totals."""
+
+    folder: Path
+    zip_path: Path
+    total_pieces: int
+    print_files: int
+
+
+def run_batch(request: BatchRequest) -> BatchResult:
+    """Build the package for ``request``; raise FlyersError for anything a user can fix."""
+    if request.mode not in MODES:
+        raise FlyersError(f"--mode: {request.mode!r} is not one of {', '.join(MODES)}")
+    profile = _output_intent(request)
+    campaign = load_campaign(request.root)
+    orders = read_orders(request.orders, campaign)
+    languages = resolve_all(campaign)
+    wanted_langs = tuple(dict.fromkeys(o.language for o in orders))
+    wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
+    build_plan = plan(BuildRequest(root=request.root, out=request.out, languages=wanted_langs,
+                                   formats=wanted_formats, strict=True))
+    rendered, _ = masters(build_plan, profile=profile)
+    folder = request.out
+    folder.mkdir(parents=True, exist_ok=True)
+    clean_temp_files(folder)
+    groups = distributors(orders)
+    date = _package_date(campaign)
+    imprint_pdfs = _imprints(campaign, build_plan.fonts, languages, orders, rendered, date)
+    files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder)
+             for fmt in wanted_formats]
+    _proof(campaign, orders, rendered, imprint_pdfs, folder)
+    job = _job(campaign, request, orders, groups, files, profile)
+    write_json(folder / "job.json", job)
+    _documents(campaign, build_plan.fonts, languages, job, groups, orders, folder, date)
+    _checksums(folder)
+    zip_path = folder.with_suffix(".zip")
+    _zip(folder, zip_path, date)
+    return BatchResult(folder, zip_path, job["total_pieces"], len(files))
+
+
+def _output_intent(request: BatchRequest) -> Path:
+    """The CMYK output profile: the campaign's default or the shop's own."""
+    path = request.output_intent or request.root / DEFAULT_PROFILE
+    try:
+        header = path.read_bytes()[:20]
+    except OSError as exc:
+        raise FlyersError(f"--output-intent: cannot read {path}: {exc.strerror}") from None
+    if len(header) < 20 or header[16:20] != b"CMYK" or header[12:16] != b"prtr":
+        raise FlyersError(f"--output-intent: {path} is not a CMYK output (printer) ICC profile")
+    return path.resolve()
+
+
+def _package_date(campaign: Campaign) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set, else the campaign's own date: never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.combine(campaign.facts.signed, dt.time(12), dt.UTC)
+
+
+def distributor_link(campaign: Campaign, tag: str, distributor_id: str) -> str:
+    """The QR link of a distributor's pieces: the language's link plus only the distributor code."""
+    from .build import qr_link
+
+    base = qr_link(campaign, tag)
+    return f"{base}{'&' if '?' in base else '?'}src={distributor_id}"
+
+
+# --- imprints -----------------------------------------------------------------------------
+
+
+def _imprint_variants(orders: list[Order], fmt: str) -> list[tuple[str, str, str]]:
+    """(distributor_id, name, language) for each order line of one format, in file order."""
+    return [(o.distributor_id, o.distributor_name, o.language) for o in orders if o.format == fmt]
+
+
+def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], orders: list[Order],
+              rendered: dict[tuple[str, str], Master], date: dt.datetime) -> dict[str, bytes]:
+    """One PDF per format, a page per (distributor, language) imprint."""
+    env = _env(campaign)
+    every = ", ".join(f'"{f}"' for f in fonts.families)
+    jobs, names = [], []
+    for fmt in dict.fromkeys(o.format for o in orders):
+        first = next(m for (t, f), m in rendered.items() if f == fmt)
+        area = first.imprints[0] if first.imprints else None
+        width, height = (area.width, area.height * 0.62) if area else (144.0, 20.0)
+        variants = [{"tag": tag, "dir": languages[tag].direction, "text": name,
+                     "fonts": fonts.css_stack(languages[tag]) + ", " + every}
+                    for _, name, tag in _imprint_variants(orders, fmt)]
+        html = env.get_template("batch/imprints.html").render(
+            width=round(width, 2), height=round(height, 2), font_size=round(height / 2.9, 2),
+            variants=variants, date=date.isoformat())
+        jobs.append((html, str(campaign.templates_dir), str(campaign.root), False))
+        names.append(fmt)
+    result = {names[i]: pdf for i, pdf in _render_html(campaign, fonts, jobs, names)}
+    for fmt, pdf in result.items():
+        pages, wanted = len(page_boxes(pdf)), len(_imprint_variants(orders, fmt))
+        if pages != wanted:  # a name that overflowed its box would shift every later imprint
+            raise FlyersError(f"imprints for {fmt}: {pages} pages for {wanted} distributors; "
+                              "a distributor_name is too long for the imprint area")
+    return result
+
+
+def _render_html(campaign: Campaign, fonts: FontBook, jobs: list[tuple[str, str, str, bool]],
+                 labels: list[str]) -> Iterator[tuple[int, bytes]]:
+    conf = fontconfig_file(fonts, campaign.root / CACHE_DIR)
+    yield from run_jobs(html_job_pdf, jobs, conf, labels)
+
+
+def _env(campaign: Campaign) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(campaign.templates_dir), autoescape=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+# --- print files ----------------------------------------------------------------------------
+
+
+def _format_masters(orders: list[Order], fmt: str, rendered: dict[tuple[str, str], Master]) -> list[str]:
+    return list(dict.fromkeys(o.language for o in orders if o.format == fmt))
+
+
+def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: list[Order],
+                rendered: dict[tuple[str, str], Master], imprints: bytes, folder: Path) -> PrintFile:
+    """Impose one format's pieces and write its print file."""
+    tags = _format_masters(orders, fmt, rendered)
+    format_masters = [rendered[(t, fmt)] for t in tags]
+    first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
+    spec = campaign.formats[fmt]
+    sheet = layout(request.sheet or DEFAULT_SHEET.get(fmt, "12x18"), spec.width.pt, spec.height.pt,
+                   0.125 * PT, duplex=format_masters[0].pages == 2)
+    font = campaign.fonts_dir / SERIAL_FONT
+    base, advances = build_base([m.pdf for m in format_masters], imprints, font, f"{fmt}-{request.mode}")
+    sizes = [(b.media[2] - b.media[0], b.media[3] - b.media[1]) for b in page_boxes(imprints)]
+    shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
+    lines = [o for o in orders if o.format == fmt]
+    result = PrintFile(path=f"print/{fmt}-{request.mode}.pdf", format=fmt, layout=sheet, languages=tags)
+    if request.mode == "copies":
+        pages = list(_copies_pages(campaign, sheet, lines, first_page, result))
+    else:
+        pages = list(_sequenced_pages(campaign, sheet, lines, first_page, result))
+    boxes = PageBoxes((0, 0, sheet.width, sheet.height), (0, 0, sheet.width, sheet.height),
+                      (0, 0, sheet.width, sheet.height))
+    jobs: list[PageJob] = [(placements, marks, boxes) for placements, marks in pages]
+    with atomic_open(folder / result.path) as handle:
+        stream_pages(handle, base, render_pages(jobs, shape), len(jobs))
+    result.sha256 = sha256_file(folder / result.path)
+    return result
+
+
+def _sheet_sides(sheet: SheetLayout, slots: list[Piece | None]) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
+    """The front (and back) page of one sheet holding ``slots`` (None = blank)."""
+    trim_w, trim_h = sheet.trim
+    sides = [(sheet.fronts, 0)] + ([(sheet.backs, 1)] if sheet.backs else [])
+    for positions, page_offset in sides:
+        placements = tuple(
+            Placement(piece._replace(page=piece.page + page_offset), position.matrix(trim_w, trim_h))
+            for piece, position in zip(slots, positions, strict=False) if piece is not None)
+        yield placements, crop_marks(sheet, positions)
+
+
+def _copies_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order], first_page: dict[str, int],
+                  result: PrintFile) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
+    """Copies mode: one sheet per order line, filled with that distributor's piece."""
+    for index, order in enumerate(lines):
+        piece = Piece(first_page[order.language], distributor_link(campaign, order.language, order.distributor_id),
+                      index, None)
+        copies = math.ceil(order.quantity / sheet.per_sheet)
+        page = len(result.sheet_copies) * sheet.sides + 1
+        result.sheet_copies.append({"page": page, "distributor_id": order.distributor_id,
+                                    "language": order.language, "copies": copies, "pieces": order.quantity,
+                                    "overs": copies * sheet.per_sheet - order.quantity})
+        result.sheets += 1
+        result.copies += copies
+        result.pieces += order.quantity
+        yield from _sheet_sides(sheet, [piece] * sheet.per_sheet)
+
+
+def sequence(lines: list[Order]) -> list[tuple[Order, int]]:
+    """Every piece in packing order: by distributor (first appearance), then file order; serial from 1."""
+    order_of = {ident: i for i, ident in enumerate(dict.fromkeys(o.distributor_id for o in lines))}
+    ordered = sorted(lines, key=lambda o: (order_of[o.distributor_id], o.line))
+    return [(order, n) for order in ordered for n in range(order.quantity)]
+
+
+def _sequenced_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order], first_page: dict[str, int],
+                     result: PrintFile) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
+    """Sequenced mode: every piece present, numbered, in cut-and-stack order."""
+    pieces = sequence(lines)
+    index_of = {id(order): i for i, order in enumerate(lines)}
+    plan_ = cut_and_stack(len(pieces), sheet.per_sheet)
+    result.pieces, result.sheets, result.copies = len(pieces), len(plan_), len(plan_)
+    for sheet_slots in plan_:
+        slots: list[Piece | None] = []
+        for number in sheet_slots:
+            if number is None:
+                slots.append(None)
+                continue
+            order, _ = pieces[number]
+            slots.append(Piece(first_page[order.language],
+                               distributor_link(campaign, order.language, order.distributor_id),
+                               index_of[id(order)], number + 1))
+        yield from _sheet_sides(sheet, slots)
+
+
+# --- proof, ticket, documents ----------------------------------------------------------------
+
+
+def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, str], Master],
+           imprints: dict[str, bytes], folder: Path) -> None:
+    """proof.pdf: each distinct variant once, 1-up with bleed, per format in file order."""
+    formats = list(dict.fromkeys(o.format for o in orders))
+    # One base per format would need one file per format; the proof concatenates
+    # per-format proofs instead, each built like a print file but 1-up.
+    parts: list[Path] = []
+    for fmt in formats:
+        tags = _format_masters(orders, fmt, rendered)
+        format_masters = [rendered[(t, fmt)] for t in tags]
+        first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
+        base, advances = build_base([m.pdf for m in format_masters], imprints[fmt],
+                                    campaign.fonts_dir / SERIAL_FONT, f"proof-{fmt}")
+        sizes = [(b.media[2] - b.media[0], b.media[3] - b.media[1]) for b in page_boxes(imprints[fmt])]
+        shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
+        boxes = {t: page_boxes(rendered[(t, fmt)].pdf) for t in tags}
+        jobs: list[PageJob] = []
+        for index, order in enumerate(o for o in orders if o.format == fmt):
+            link = distributor_link(campaign, order.language, order.distributor_id)
+            for page in range(rendered[(order.language, fmt)].pages):
+                piece = Piece(first_page[order.language] + page, link, index, None)
+                jobs.append(((Placement(piece),), b"", boxes[order.language][page]))
+        part = folder / f".proof-{fmt}.pdf"
+        with atomic_open(part) as handle:
+            stream_pages(handle, base, render_pages(jobs, shape), len(jobs))
+        parts.append(part)
+    _concatenate(parts, folder / "proof.pdf")
+
+
+def _concatenate(parts: list[Path], target: Path) -> None:
+    import pikepdf
+
+    with pikepdf.open(parts[0]) as pdf:
+        for part in parts[1:]:
+            with pikepdf.open(part) as other:
+                pdf.pages.extend(other.pages)
+        with atomic_open(target) as handle:
+            pdf.save(handle, deterministic_id=True)
+    for part in parts:
+        part.unlink()
+
+
+def _job(campaign: Campaign, request: BatchRequest, orders: list[Order], groups: list[Distributor],
+         files: list[PrintFile], profile: Path) -> dict[str, Any]:
+    total = sum(o.quantity for o in orders)
+    return {
+        "campaign": campaign.name, "version": campaign.version, "name": request.orders.stem,
+        "mode": request.mode, "total_pieces": total, "distributors": len(groups),
+        "bleed_in": 0.125,
+        "output_intent": {"name": profile.name, "sha256": sha256_file(profile)},
+        "print_files": [_file_entry(f) for f in files],
+    }
+
+
+def _file_entry(f: PrintFile) -> dict[str, Any]:
+    sheet = f.layout
+    entry: dict[str, Any] = {
+        "path": f.path, "format": f.format, "trim_in": [round(v / PT, 3) for v in sheet.trim],
+        "bleed_in": round(sheet.bleed / PT, 3), "sheet": sheet.sheet,
+        "sheet_in": [round(sheet.width / PT, 3), round(sheet.height / PT, 3)],
+        "pieces_per_sheet": sheet.per_sheet, "sheets": f.sheets, "copies": f.copies, "pieces": f.pieces,
+        "sides": sheet.sides, "flip_edge": "long" if sheet.sides == 2 else None,
+        "languages": f.languages, "sha256": f.sha256,
+        "slots": [{"x_in": round(s.x / PT, 4), "y_in": round(s.y / PT, 4), "rotation": s.rotation}
+                  for s in sheet.fronts],
+    }
+    if f.sheet_copies:
+        entry["sheet_copies"] = f.sheet_copies
+    return entry
+
+
+def _documents(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], job: dict[str, Any],
+               groups: list[Distributor], orders: list[Order], folder: Path, date: dt.datetime) -> None:
+    """job.pdf and packing-lists.pdf, rendered by WeasyPrint in the workers."""
+    env = _env(campaign)
+    stack = Markup(", ".join(f'"{f}"' for f in fonts.families))  # our own names, inside <style>
+    serials = _serial_ranges(orders) if job["mode"] == "sequenced" else {}
+    boxes = []
+    for group in groups:
+        lines = [{"tag": o.language, "dir": languages[o.language].direction,
+                  "endonym": languages[o.language].endonym, "english": languages[o.language].english_name,
+                  "format": o.format, "quantity": o.quantity, "serials": serials.get(o.line, "")}
+                 for o in group.orders]
+        boxes.append({"id": group.id, "name": group.name, "contact": group.contact, "lines": lines,
+                      "total": group.pieces})
+    context = {"job": job, "distributors": boxes, "fonts": stack, "date": date.isoformat()}
+    documents = {"job.pdf": "batch/job.html", "packing-lists.pdf": "batch/packing.html"}
+    jobs = [(env.get_template(t).render(context), str(campaign.templates_dir), str(campaign.root), False)
+            for t in documents.values()]
+    names = list(documents)
+    for index, pdf in _render_html(campaign, fonts, jobs, names):
+        write_bytes(folder / names[index], pdf)
+
+
+def _serial_ranges(orders: list[Order]) -> dict[int, str]:
+    """Per order line, the piece numbers it gets in sequenced mode (per format file)."""
+    ranges: dict[int, str] = {}
+    for fmt in dict.fromkeys(o.format for o in orders):
+        pieces = sequence([o for o in orders if o.format == fmt])
+        first: dict[int, int] = {}
+        for number, (order, _) in enumerate(pieces, start=1):
+            first.setdefault(order.line, number)
+        for order in orders:
+            if order.format == fmt:
+                start = first[order.line]
+                ranges[order.line] = f"#{start:06d}–#{start + order.quantity - 1:06d} ({fmt})"
+    return ranges
+
+
+def _checksums(folder: Path) -> None:
+    paths = sorted(p.relative_to(folder) for p in folder.rglob("*")
+                   if p.is_file() and p.name != "SHA256SUMS" and not p.name.startswith("."))
+    lines = [f"{sha256_file(folder / p)}  {p.as_posix()}" for p in paths]
+    write_text(folder / "SHA256SUMS", "\n".join(lines) + "\n")
+
+
+def _zip(folder: Path, target: Path, date: dt.datetime) -> None:
+    """A zip of the package with fixed timestamps and order: same input, same bytes."""
+    stamp = (max(date.year, 1980), date.month, date.day, date.hour, date.minute, date.second)
+    with atomic_open(target) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes())
+
+
+def orders_for_campaign(campaign: Campaign) -> Path:
+    """The campaign's own print plan (campaign.toml [print] orders)."""
+    if campaign.orders is None:
+        raise FlyersError("campaign.toml: [print] orders is not set; pass an ORDERS.csv")
+    return campaign.orders
+
+
+def load_job(folder: Path) -> dict[str, Any]:
+    """job.json of a package (for checks and tests)."""
+    return json.loads((folder / "job.json").read_text("utf-8"))
+
+
+__all__ = ["BatchRequest", "BatchResult", "catalogs", "distributor_link", "load_job", "run_batch", "sequence"]

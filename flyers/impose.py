@@ -1,0 +1,138 @@
+"""Imposition: pieces on press sheets, crop marks, duplex alignment, cut-and-stack.
+
+Pieces keep their full 0.125 in bleed: neighbours sit a double bleed apart
+(0.25 in gutter), so each cut has clean bleed on both sides.  Marks are drawn
+outside the imposed block, beyond the bleed, in registration colour (/All),
+because WeasyPrint's own marks are RGB and sit on every page.  Sheets are kept
+portrait; a piece is turned 90 degrees when that fits more.  Backs mirror their
+fronts across the sheet's vertical axis: flip on the long edge.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .errors import FlyersError
+
+PT = 72.0
+SHEETS: dict[str, tuple[float, float]] = {  # portrait width x height, points
+    "letter": (8.5 * PT, 11 * PT),
+    "tabloid": (11 * PT, 17 * PT),
+    "12x18": (12 * PT, 18 * PT),
+    "a4": (210 / 25.4 * PT, 297 / 25.4 * PT),
+    "sra3": (320 / 25.4 * PT, 450 / 25.4 * PT),
+}
+DEFAULT_SHEET = {"card": "12x18", "interpreter": "12x18", "half-letter": "tabloid", "letter": "12x18",
+                 "a4": "sra3", "tabloid": "12x18"}
+MARK_OFFSET = 0.0625 * PT  # gap between the bleed edge and a mark
+MARK_LENGTH = 0.1875 * PT
+MARK_MARGIN = 0.375 * PT  # room on every side of the block: bleed + offset + mark
+MARK_WIDTH = 0.25  # points (hairline for print)
+
+
+@dataclass(frozen=True)
+class SlotPosition:
+    """Where one piece's trim box lands on the sheet, and its rotation (0 or 90)."""
+
+    x: float  # lower-left corner of the trim box as it appears on the sheet
+    y: float
+    width: float  # as placed (swapped when rotated)
+    height: float
+    rotation: int
+
+    def matrix(self, trim_width: float, trim_height: float) -> tuple[float, float, float, float, float, float]:
+        """The transform taking master coordinates (trim origin) onto the sheet."""
+        if self.rotation == 0:
+            return (1, 0, 0, 1, self.x, self.y)
+        if self.rotation == 90:  # turn counter-clockwise: the trim's right edge lands at the bottom
+            return (0, 1, -1, 0, self.x + trim_height, self.y)
+        return (0, -1, 1, 0, self.x, self.y + trim_width)  # 270
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """How one format imposes on one sheet size."""
+
+    sheet: str
+    width: float
+    height: float
+    trim: tuple[float, float]
+    bleed: float
+    fronts: tuple[SlotPosition, ...]
+    backs: tuple[SlotPosition, ...]  # empty when single-sided
+
+    @property
+    def per_sheet(self) -> int:
+        return len(self.fronts)
+
+    @property
+    def sides(self) -> int:
+        return 2 if self.backs else 1
+
+
+def layout(sheet: str, trim_width: float, trim_height: float, bleed: float, duplex: bool) -> SheetLayout:
+    """The grid with the most pieces on the sheet, centred, pieces turned if that fits more."""
+    if sheet not in SHEETS:
+        raise FlyersError(f"--sheet: unknown sheet {sheet!r}; choose one of {', '.join(SHEETS)}")
+    width, height = SHEETS[sheet]
+    gutter = 2 * bleed
+    best: tuple[int, int, int, float, float] | None = None
+    for rotation in (0, 90):
+        w, h = (trim_width, trim_height) if rotation == 0 else (trim_height, trim_width)
+        cols = math.floor((width - 2 * MARK_MARGIN + gutter) / (w + gutter))
+        rows = math.floor((height - 2 * MARK_MARGIN + gutter) / (h + gutter))
+        if cols * rows > 0 and (best is None or cols * rows > best[0] * best[1]):
+            best = (cols, rows, rotation, w, h)
+    if best is None:
+        raise FlyersError(f"a {trim_width / PT:g} x {trim_height / PT:g} in piece with bleed and marks does not "
+                          f"fit on a {sheet} sheet; choose a larger --sheet")
+    cols, rows, rotation, w, h = best
+    block_w, block_h = cols * w + (cols - 1) * gutter, rows * h + (rows - 1) * gutter
+    left, bottom = (width - block_w) / 2, (height - block_h) / 2
+    fronts = []
+    for row in range(rows):  # reading order: top row first, left to right
+        y = bottom + (rows - 1 - row) * (h + gutter)
+        for col in range(cols):
+            fronts.append(SlotPosition(round(left + col * (w + gutter), 3), round(y, 3), w, h, rotation))
+    backs = tuple(SlotPosition(round(width - s.x - s.width, 3), s.y, s.width, s.height,
+                               (360 - s.rotation) % 360 if s.rotation else 0) for s in fronts) if duplex else ()
+    return SheetLayout(sheet, width, height, (trim_width, trim_height), bleed, tuple(fronts), backs)
+
+
+def crop_marks(sheet: SheetLayout, slots: tuple[SlotPosition, ...]) -> bytes:
+    """Marks at every trim line, outside the block, in registration colour."""
+    xs = sorted({v for s in slots for v in (s.x, s.x + s.width)})
+    ys = sorted({v for s in slots for v in (s.y, s.y + s.height)})
+    left, right = min(xs) - sheet.bleed - MARK_OFFSET, max(xs) + sheet.bleed + MARK_OFFSET
+    bottom, top = min(ys) - sheet.bleed - MARK_OFFSET, max(ys) + sheet.bleed + MARK_OFFSET
+    lines = []
+    for x in xs:
+        lines.append((x, bottom - MARK_LENGTH, x, bottom))
+        lines.append((x, top, x, top + MARK_LENGTH))
+    for y in ys:
+        lines.append((left - MARK_LENGTH, y, left, y))
+        lines.append((right, y, right + MARK_LENGTH, y))
+    path = b" ".join(b"%.3f %.3f m %.3f %.3f l" % line for line in lines)
+    return b"q /Reg CS 1 SCN %.2f w 0 J %s S Q" % (MARK_WIDTH, path)
+
+
+def cut_and_stack(count: int, per_sheet: int) -> list[list[int | None]]:
+    """Piece index at each slot of each sheet so that cut stacks come out in order.
+
+    With S sheets, slot j of sheet k holds piece j*S + k: after cutting, the
+    stack under slot j holds pieces j*S .. j*S+S-1 in order, and the stacks put
+    one on another give 0 .. count-1.  Missing pieces (None) are left blank.
+    """
+    sheets = max(1, math.ceil(count / per_sheet))
+    return [[(j * sheets + k) if j * sheets + k < count else None for j in range(per_sheet)]
+            for k in range(sheets)]
+
+
+def simulate_cut(plan: list[list[int | None]]) -> list[int]:
+    """What comes off the guillotine: stacks by slot, sheet order within a stack."""
+    per_sheet = len(plan[0]) if plan else 0
+    result: list[int] = []
+    for slot in range(per_sheet):
+        result.extend(p for sheet in plan if (p := sheet[slot]) is not None)
+    return result

@@ -1,0 +1,159 @@
+"""Read and validate an orders CSV: who gets how many of which flyer.
+
+Orders come from spreadsheets, so every problem is reported with its line and
+column before anything is printed, all at once.  A distributor id ends up in
+a QR link (``?src=ID``), so it is restricted to a short code; names and
+contacts never go into a QR.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .campaign import Campaign
+from .errors import OrdersError
+
+REQUIRED_COLUMNS = ("distributor_id", "distributor_name", "language", "format", "quantity")
+OPTIONAL_COLUMNS = ("contact",)
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+MAX_QUANTITY = 1_000_000
+MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class Order:
+    """One line of the orders file."""
+
+    line: int
+    distributor_id: str
+    distributor_name: str
+    language: str
+    format: str
+    quantity: int
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class Distributor:
+    """A distributor and its lines, in file order."""
+
+    id: str
+    name: str
+    contact: str
+    orders: tuple[Order, ...]
+
+    @property
+    def pieces(self) -> int:
+        return sum(o.quantity for o in self.orders)
+
+
+def read_orders(path: Path, campaign: Campaign) -> list[Order]:
+    """Parse ``path``; raise :class:`OrdersError` naming every bad line and column."""
+    text = _decode(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise OrdersError(f"{path}: empty file; expected a header line with "
+                          f"{', '.join(REQUIRED_COLUMNS)}") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise OrdersError(f"{path}:1: missing column(s): {', '.join(missing)} "
+                          f"(the header has: {', '.join(header) or 'nothing'})")
+    problems: list[str] = []
+    orders: list[Order] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    names: dict[str, tuple[str, int]] = {}
+    for number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        order = _parse_row(path, number, header, row, campaign, problems)
+        if order is None:
+            continue
+        key = (order.distributor_id, order.language, order.format)
+        if key in seen:
+            problems.append(f"{path}:{number}: duplicate of line {seen[key]} "
+                            f"({order.distributor_id}, {order.language}, {order.format}); merge the quantities")
+            continue
+        seen[key] = number
+        first = names.setdefault(order.distributor_id, (order.distributor_name, number))
+        if first[0] != order.distributor_name:
+            problems.append(f"{path}:{number}: column distributor_name: {order.distributor_name!r} differs "
+                            f"from {first[0]!r} on line {first[1]} for the same distributor_id")
+            continue
+        orders.append(order)
+    if not orders and not problems:
+        problems.append(f"{path}: no orders (only a header)")
+    if problems:
+        raise OrdersError(f"{path}: {len(problems)} problem(s); nothing was written", problems)
+    return orders
+
+
+def _decode(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise OrdersError(f"{path}: not found") from None
+    except OSError as exc:
+        raise OrdersError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise OrdersError(f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the sheet as "
+                          "'CSV UTF-8'") from None
+
+
+def _parse_row(path: Path, number: int, header: list[str], row: list[str], campaign: Campaign,
+               problems: list[str]) -> Order | None:
+    if len(row) > len(header):
+        problems.append(f"{path}:{number}: {len(row)} cells but the header has {len(header)} columns")
+        return None
+    cells = {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)}
+    before = len(problems)
+
+    def bad(column: str, message: str) -> None:
+        problems.append(f"{path}:{number}: column {column}: {message}")
+
+    ident = cells["distributor_id"]
+    if not ID_RE.match(ident):
+        bad("distributor_id", f"{ident!r} must be 1-32 letters, digits, '-' or '_' (it goes in the QR link)")
+    name = cells["distributor_name"]
+    if not name or len(name) > MAX_NAME:
+        bad("distributor_name", f"must be 1-{MAX_NAME} characters, got {len(name)}")
+    if cells["language"] not in campaign.languages:
+        bad("language", f"{cells['language']!r} is not a campaign language ({', '.join(campaign.languages)})")
+    if cells["format"] not in campaign.formats:
+        bad("format", f"{cells['format']!r} is not a campaign format ({', '.join(campaign.formats)})")
+    quantity = _quantity(cells["quantity"], bad)
+    if len(problems) != before:
+        return None
+    return Order(number, ident, name, cells["language"], cells["format"], quantity,
+                 cells.get("contact", ""))
+
+
+def _quantity(value: str, bad: Callable[[str, str], None]) -> int:
+    try:
+        quantity = int(value.replace(",", ""))
+    except ValueError:
+        bad("quantity", f"{value!r} is not a whole number")
+        return 0
+    if quantity <= 0:
+        bad("quantity", f"must be at least 1, got {quantity}")
+    elif quantity > MAX_QUANTITY:
+        bad("quantity", f"{quantity} is more than {MAX_QUANTITY:,} for one line; split or check it")
+    return quantity
+
+
+def distributors(orders: list[Order]) -> list[Distributor]:
+    """Orders grouped by distributor, in the order distributors first appear."""
+    grouped: dict[str, list[Order]] = {}
+    for order in orders:
+        grouped.setdefault(order.distributor_id, []).append(order)
+    return [Distributor(ident, lines[0].distributor_name, next((o.contact for o in lines if o.contact), ""),
+                        tuple(lines)) for ident, lines in grouped.items()]
