@@ -27,7 +27,7 @@ from . import catalogs
 from .build import CACHE_DIR, DEFAULT_PROFILE, BuildRequest, masters, plan
 from .campaign import Campaign, load_campaign
 from .errors import FlyersError
-from .files import atomic_open, clean_temp_files, sha256_file, write_bytes, write_json, write_text
+from .files import atomic_open, clean_temp_files, sha256_bytes, sha256_file, write_bytes, write_json, write_text
 from .fontstack import FontBook, fontconfig_file
 from .impose import DEFAULT_SHEET, PT, SheetLayout, crop_marks, cut_and_stack, layout
 from .languages import Language, resolve_all
@@ -118,7 +118,15 @@ def _output_intent(request: BatchRequest) -> Path:
         raise FlyersError(f"--output-intent: cannot read {path}: {exc.strerror}") from None
     if len(header) < 20 or header[16:20] != b"CMYK" or header[12:16] != b"prtr":
         raise FlyersError(f"--output-intent: {path} is not a CMYK output (printer) ICC profile")
-    return path.resolve()
+    path = path.resolve()
+    if not path.is_relative_to(request.root.resolve()):
+        # The renderer reads only workspace files: take a copy into the workspace cache.
+        data = path.read_bytes()
+        copy = request.root.resolve() / CACHE_DIR / "profiles" / sha256_bytes(data)[:16] / path.name
+        if not copy.is_file():
+            write_bytes(copy, data)
+        path = copy
+    return path
 
 
 def _package_date(campaign: Campaign) -> dt.datetime:
