@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from markupsafe import Markup
 
 from . import catalogs
 from .build import CACHE_DIR, DEFAULT_PROFILE, BuildRequest, masters, plan
-from .campaign import Campaign, load_campaign
+from .campaign import Campaign, load_campaign, source_date
 from .errors import FlyersError
 from .files import atomic_open, clean_temp_files, sha256_bytes, sha256_file, write_bytes, write_json, write_text
 from .fontstack import FontBook, fontconfig_file
@@ -95,7 +94,7 @@ def run_batch(request: BatchRequest) -> BatchResult:
     folder.mkdir(parents=True, exist_ok=True)
     clean_temp_files(folder)
     groups = distributors(orders)
-    date = _package_date(campaign)
+    date = source_date(campaign)
     imprint_pdfs = _imprints(campaign, build_plan.fonts, languages, orders, rendered, date)
     files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder)
              for fmt in wanted_formats]
@@ -127,14 +126,6 @@ def _output_intent(request: BatchRequest) -> Path:
             write_bytes(copy, data)
         path = copy
     return path
-
-
-def _package_date(campaign: Campaign) -> dt.datetime:
-    """SOURCE_DATE_EPOCH when set, else the campaign's own date: never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    return dt.datetime.combine(campaign.facts.signed, dt.time(12), dt.UTC)
 
 
 def distributor_link(campaign: Campaign, tag: str, distributor_id: str) -> str:

@@ -8,6 +8,8 @@ half-built ``output/``.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 import pickle
@@ -18,9 +20,9 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 
 from . import __version__, catalogs
-from .campaign import Campaign, Format, load_campaign
+from .campaign import Campaign, Format, load_campaign, source_date
 from .errors import CatalogError, FlyersError
-from .files import sha256_bytes, write_bytes, write_json
+from .files import clean_temp_files, sha256_bytes, write_bytes, write_json
 from .fontstack import FontBook, fontconfig_file, load_fonts
 from .languages import Language, resolve_all
 from .qr import QRCode, encode, module_mm
@@ -50,6 +52,7 @@ class BuildRequest:
     formats: tuple[str, ...] = ()
     strict: bool = False
     require_reviewed: bool = False
+    timeout_s: float = 180.0  # per page; a pathological translation fails instead of hanging
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ def plan(request: BuildRequest) -> Plan:
     campaign = load_campaign(request.root)
     fonts = load_fonts(campaign.fonts_dir)
     languages = resolve_all(campaign)
+    for language in languages.values():  # a language without fonts is a campaign error, asked for or not
+        fonts.stack(language)
     selected_langs = _select(request.languages, tuple(languages), "language", "flyers languages")
     selected_formats = _select(request.formats, tuple(campaign.formats), "format", "flyers formats")
     template = catalogs.extract(campaign)
@@ -115,7 +120,6 @@ def plan(request: BuildRequest) -> Plan:
     skipped: dict[str, str] = {}
     for tag in selected_langs:
         language = languages[tag]
-        fonts.stack(language)  # fails early when a script has no fonts
         catalog = catalogs.load(campaign, language)
         reason = _refusal(catalog, template, request)
         if reason:
@@ -154,18 +158,26 @@ def cache_key(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog, 
 
     digest = hashlib.sha256()
     digest.update(f"flyers {__version__} weasyprint {weasyprint.__version__}\n".encode())
-    digest.update(pickle.dumps((campaign, fmt, catalog, options), protocol=5))
+    digest.update(source_date(campaign).isoformat().encode())
+    # Content only, never where the workspace lives: the same campaign copied
+    # elsewhere must give the same bytes (the key also becomes the PDF's /ID).
+    portable = dataclasses.replace(campaign, root=Path("."), orders=None)
+    loaded = dataclasses.replace(catalog, path=None)
+    profile = options.profile.read_bytes() if options.profile else b""
+    digest.update(pickle.dumps((portable, fmt, loaded, options.bleed_in, profile), protocol=5))
     for path in sorted(campaign.templates_dir.rglob("*")):
         # The download site's templates (templates/site/) never reach a PDF:
         # restyling the site must not re-render every flyer.
         if path.is_file() and SITE_TEMPLATES not in path.relative_to(campaign.templates_dir).parts[:1]:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for path in fonts.files(catalog.language):
-        stat = path.stat()
-        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    if options.profile:
-        digest.update(options.profile.read_bytes())
+        digest.update(path.name.encode() + b"\0" + _file_digest(path))
     return digest.hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=128)
+def _file_digest(path: Path) -> bytes:
+    return hashlib.sha256(path.read_bytes()).digest()
 
 
 def _render_job(job: Job) -> Master:
@@ -175,7 +187,7 @@ def _render_job(job: Job) -> Master:
 
 
 def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
-            profile: Path | None = None) -> tuple[dict[tuple[str, str], Master], int]:
+            profile: Path | None = None, timeout_s: float = 180.0) -> tuple[dict[tuple[str, str], Master], int]:
     """Render (or take from the cache) every master of the plan.
 
     ``profile`` is the CMYK output intent (default: the campaign's GRACoL profile).
@@ -200,7 +212,7 @@ def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
                 pairs.append((tag, name))
     conf = fontconfig_file(build_plan.fonts, campaign.root / CACHE_DIR)
     labels = [f"{t}/{f}" for t, f in pairs]
-    for index, master in run_jobs(_render_job, jobs, conf, labels,
+    for index, master in run_jobs(_render_job, jobs, conf, labels, timeout_s=timeout_s,
                                   on_done=(lambda _i: on_done()) if on_done else None):
         results[pairs[index]] = master
         _cache_put(cache, jobs[index].key, master)
@@ -305,6 +317,8 @@ def write_manifest(out: Path, artifacts: list[Artifact]) -> None:
 def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Validate, render and write; raise :class:`FlyersError` for anything a user can fix."""
     build_plan = plan(request)
+    for folder in (request.out, build_plan.campaign.root / CACHE_DIR):  # leftovers of a killed run
+        clean_temp_files(folder)
     total = len(build_plan.loaded) * len(build_plan.formats)
     done = 0
 
@@ -314,7 +328,7 @@ def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None 
         if on_progress:
             on_progress(done, total)
 
-    rendered, count = masters(build_plan, tick)
+    rendered, count = masters(build_plan, tick, timeout_s=request.timeout_s)
     artifacts = write_deliverables(build_plan, rendered, request.out)
     return BuildResult(artifacts=artifacts, skipped=build_plan.skipped,
                        cached=total - count, rendered=count)

@@ -8,6 +8,7 @@ instead of one error per run.  Nothing here executes user code: TOML is data.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -129,6 +130,17 @@ class Campaign:
     @property
     def fonts_dir(self) -> Path:
         return self.root / "fonts"
+
+
+def source_date(campaign: Campaign) -> dt.datetime:
+    """The date outputs carry: SOURCE_DATE_EPOCH when set, else the campaign's own date.
+
+    Never the clock, so the same inputs give the same bytes on any day.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.combine(campaign.facts.signed, dt.time(12), dt.UTC)
 
 
 class _Reader:

@@ -139,6 +139,9 @@ def read_catalog(path: Path) -> Catalog:
     except FileNotFoundError:
         raise CatalogError(f"{path}: catalog not found") from None
     except PoFileError as exc:
+        match = re.search(r"^(.*) on (\d+)$", str(exc))
+        if match:  # Babel counts lines from 0
+            raise CatalogError(f"{path}:{int(match[2]) + 1}: {match[1]}") from None
         raise CatalogError(f"{path}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise CatalogError(f"{path}: not UTF-8 (byte {exc.start})") from None

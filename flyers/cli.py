@@ -46,6 +46,10 @@ def handle_errors(function: F) -> F:
         except FlyersError as exc:
             console.print(f"[bold red]error:[/] {escape(exc.render())}", highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # the environment, not our code: a full disk, a missing folder...
+            where = f"{exc.filename}: " if exc.filename else ""
+            console.print(f"[bold red]error:[/] {escape(where + (exc.strerror or str(exc)))}", highlight=False)
+            sys.exit(1)
         except KeyboardInterrupt:
             console.print("interrupted; finished files are intact, nothing half-written remains")
             sys.exit(130)
@@ -67,15 +71,17 @@ def main() -> None:
               help="Output folder (default: WORKSPACE/output).")
 @click.option("--strict", is_flag=True, help="Fail if any language has missing or fuzzy sentences.")
 @click.option("--require-reviewed", is_flag=True, help="Refuse translations not marked reviewed.")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=180, show_default=True,
+              help="Seconds one page may take to lay out before the build stops with an error.")
 @handle_errors
 def build(workspace: Path, languages: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
-          strict: bool, require_reviewed: bool) -> None:
+          strict: bool, require_reviewed: bool, timeout: float) -> None:
     """Render every language x format into print-ready PDFs."""
     from .build import BuildRequest
     from .build import build as run_build
 
     request = BuildRequest(root=workspace, out=out or workspace / "output", languages=languages,
-                           formats=formats, strict=strict, require_reviewed=require_reviewed)
+                           formats=formats, strict=strict, require_reviewed=require_reviewed, timeout_s=timeout)
     with Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("render", total=None)

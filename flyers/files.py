@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .errors import FlyersError
+
 TEMP_PREFIX = ".tmp-"
 FILE_MODE = 0o644
 
@@ -37,8 +39,11 @@ def sha256_file(path: Path) -> str:
 @contextmanager
 def atomic_open(path: Path) -> Iterator[BinaryIO]:
     """Open a temp file beside ``path``; on success it replaces ``path`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    except OSError as exc:
+        raise FlyersError(f"{path}: cannot write here: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
@@ -46,6 +51,10 @@ def atomic_open(path: Path) -> Iterator[BinaryIO]:
             os.fsync(handle.fileno())
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        kept = "the previous file is kept" if path.exists() else "nothing was written"
+        raise FlyersError(f"{path}: cannot write: {exc.strerror or exc} ({kept})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -22,7 +22,7 @@ import jinja2
 import nh3
 from markupsafe import Markup
 
-from .campaign import Campaign, Format
+from .campaign import Campaign, Format, source_date
 from .catalogs import PLACEHOLDER_RE, LoadedCatalog
 from .errors import CatalogError, RenderError
 from .fontstack import FontBook
@@ -175,8 +175,13 @@ def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: Font
         },
         "qr": {"display": campaign.qr.display},
         "review": {"draft": not catalog.source and catalog.review.status != "reviewed"},
-        "build": {"date": campaign.facts.signed.isoformat()},
+        "build": {"date": build_date(campaign)},
     }
+
+
+def build_date(campaign: Campaign) -> str:
+    """The date written into PDF metadata (see :func:`campaign.source_date`)."""
+    return source_date(campaign).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def render_html(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
@@ -314,6 +319,11 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
             )
         if len(document.pages) <= fmt.pages:
             break
+        if len(document.pages) > 2 * fmt.pages:  # shrinking by points cannot save this
+            raise RenderError(
+                f"{catalog.language.tag}/{fmt.name}: the text fills {len(document.pages)} pages; the format "
+                f"has {fmt.pages}. A translation is far too long: check {catalog.path or 'the templates'}"
+            )
         size -= SHRINK_STEP_PT
         if size < fmt.min_font_size.pt - 1e-6:
             raise RenderError(

@@ -58,15 +58,16 @@ def run_jobs(function: Callable[[T], R], jobs: Iterable[T], fontconfig_file: Pat
         max_workers=worker_count(len(job_list)), mp_context=context,
         initializer=_init_worker, initargs=(str(fontconfig_file), memory_mb),
     )
+    futures = {executor.submit(function, job): i for i, job in enumerate(job_list)}
     try:
-        futures = {executor.submit(function, job): i for i, job in enumerate(job_list)}
         for future in cf.as_completed(futures, timeout=timeout_s * max(1, len(job_list))):
             index = futures[future]
             yield index, _result(future, labels[index], timeout_s)
             if on_done:
                 on_done(index)
     except cf.TimeoutError:
-        raise RenderError(f"rendering took longer than {timeout_s:g} s per page; stopped") from None
+        slow = ", ".join(labels[i] for f, i in futures.items() if not f.done())
+        raise RenderError(f"{slow}: rendering took longer than {timeout_s:g} s a page; stopped") from None
     finally:
         _shutdown(executor)
 
@@ -82,6 +83,10 @@ def _result(future: cf.Future[Any], label: str, timeout_s: float) -> Any:
         raise RenderError(f"{label}: rendering ran out of its memory limit; stopped") from None
     except cf.process.BrokenProcessPool:
         raise RenderError(f"{label}: the render worker died (out of memory?); stopped") from None
+    except RecursionError:
+        raise RenderError(f"{label}: the page is nested too deeply to lay out; simplify the template") from None
+    except Exception as exc:  # a crash inside WeasyPrint on this input: name it, no traceback
+        raise RenderError(f"{label}: rendering failed: {type(exc).__name__}: {exc}") from None
 
 
 def _shutdown(executor: cf.ProcessPoolExecutor) -> None:
