@@ -8,24 +8,34 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 
+# Node and npm install axe-core for the site's accessibility test: Debian's
+# nodejs and npm, unless node and npm are already on the PATH (a NodeSource node
+# bundles npm, and Debian's npm package would conflict with it).
+NODE_PACKAGES := $(if $(and $(shell command -v node),$(shell command -v npm)),,nodejs npm)
 # Debian packages: Pango/HarfBuzz for WeasyPrint, GNU gettext (msgfmt --check),
-# poppler (pdffonts, pdfinfo, pdftoppm), qpdf, Ghostscript (ink coverage).
+# poppler (pdffonts, pdfinfo, pdftoppm), qpdf, Ghostscript (ink coverage), and
+# Chromium, which the download site's tests drive with Playwright (never a
+# browser Playwright downloads itself).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
-                gettext poppler-utils qpdf ghostscript
+                gettext poppler-utils qpdf ghostscript chromium $(NODE_PACKAGES)
+NODE_STAMP := node_modules/.installed
 
-.PHONY: flyers test install system-packages lint fonts clean bench
+.PHONY: flyers test install system-packages lint fonts clean bench node
 
 flyers: install
 	$(BIN)/flyers build
+	$(BIN)/flyers batch
+	$(BIN)/flyers site
 
-test: install
+test: install node
 	$(BIN)/ruff check flyers tests bench tools
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 install: $(STAMP)
 
-$(SYSTEM_STAMP):
+# Re-checked when this Makefile changes (a new package), not on every run.
+$(SYSTEM_STAMP): Makefile
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
@@ -38,6 +48,13 @@ $(STAMP): pyproject.toml $(SYSTEM_STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+# axe-core for tests/test_site.py, exactly as package-lock.json pins it.
+node: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json $(SYSTEM_STAMP)
+	npm ci --no-audit --no-fund
 	touch $@
 
 lint: install

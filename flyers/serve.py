@@ -1,0 +1,134 @@
+"""``flyers serve``: the built download site on 127.0.0.1, for a local look.
+
+A static host is all the site needs; this is the smallest one that behaves
+like one (``/ar/`` serves ``/ar/index.html``, correct types for WOFF2 and
+WebP).  It listens on the loopback interface only, serves only files inside
+the site folder (no directory listings, no symlinks out), and is bounded: a
+fixed number of requests at once, each with a time limit, so a stuck client
+cannot pile up threads.  The tests serve the site with the same class.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import sys
+import threading
+from collections.abc import Callable
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from .errors import FlyersError
+
+HOST = "127.0.0.1"
+MAX_CONCURRENT = 16
+REQUEST_TIMEOUT_S = 30.0
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".pdf": "application/pdf",
+    ".webp": "image/webp",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+}
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """GET and HEAD of files inside the site folder; nothing else."""
+
+    timeout = REQUEST_TIMEOUT_S
+    server: SiteServer
+
+    def translate_path(self, path: str) -> str:
+        """The file for a URL path, or a path that does not exist when it would leave the site."""
+        translated = Path(super().translate_path(path)).resolve()
+        root = Path(self.directory).resolve()
+        return str(translated) if translated.is_relative_to(root) else str(root / "\0outside")
+
+    def guess_type(self, path: str | Any) -> str:
+        """Our types first: the system's mime table may lack WOFF2 or WebP."""
+        return TYPES.get(Path(str(path)).suffix.lower()) or super().guess_type(path)
+
+    def list_directory(self, path: str | Any) -> None:  # type: ignore[override]
+        """No listings: a folder without index.html is simply not found."""
+        self.send_error(404, "Not found")
+        return None
+
+    def end_headers(self) -> None:
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.log is not None:
+            self.server.log(f"{self.address_string()} {format % args}")
+
+
+class SiteServer(ThreadingHTTPServer):
+    """A threading HTTP server that handles at most ``MAX_CONCURRENT`` requests at once."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, folder: Path, port: int = 0, log: Callable[[str], None] | None = None) -> None:
+        self.folder = folder
+        self.log = log
+        self.slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+        handler = functools.partial(SiteHandler, directory=str(folder))
+        super().__init__((HOST, port), handler)
+
+    @property
+    def url(self) -> str:
+        """The site's address, e.g. http://127.0.0.1:8000/."""
+        return f"http://{HOST}:{self.server_address[1]}/"
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(timeout=REQUEST_TIMEOUT_S):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+
+def open_server(folder: Path, port: int = 0, log: Callable[[str], None] | None = None) -> SiteServer:
+    """A server for ``folder`` on 127.0.0.1 (port 0: any free port); not yet serving."""
+    if not (folder / "index.html").is_file():
+        raise FlyersError(f"{folder}: no site here (index.html is missing); run `flyers site` first")
+    try:
+        return SiteServer(folder, port, log)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise FlyersError(f"port {port} on {HOST} is in use; choose another with --port") from None
+        raise FlyersError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from None
+
+
+def serve(folder: Path, port: int, on_ready: Callable[[str], None],
+          log: Callable[[str], None] | None = None) -> None:
+    """Serve ``folder`` until Ctrl-C."""
+    server = open_server(folder, port, log)
+    try:
+        on_ready(server.url)
+        server.serve_forever(poll_interval=0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def log_to_stderr(line: str) -> None:
+    """Request log for a person watching the terminal."""
+    sys.stderr.write(line + "\n")

@@ -1,0 +1,437 @@
+"""The download site as a faith leader with a phone meets it, in a real browser.
+
+One small campaign (en, es, ar, bn, zh-Hans, with ``[site] url`` set) is built
+once for the session; Chromium (Debian's, driven by Playwright) then finds a
+language by its own name, reads it, downloads its PDFs, crawls every link, runs
+axe-core, and checks the page at 360 px.  Every request the pages make is
+recorded and must stay on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from flyers import catalogs, preflight
+from flyers.campaign import load_campaign
+from flyers.errors import FlyersError
+from flyers.fontstack import load_fonts
+from flyers.languages import resolve_all
+from flyers.serve import SiteServer, open_server
+from flyers.site import MARKER, SiteResult, build_site
+
+from .conftest import ROOT, copy_workspace, run_cli, tool
+
+SITE_LANGUAGES = ("en", "es", "ar", "bn", "zh-Hans")
+SITE_URL = "https://rights.example.org/kyr"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOT = ROOT / "docs" / "site-360.png"
+ARTIFACTS = ROOT / "tests" / ".artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 360, "height": 740}
+
+
+@dataclass(frozen=True)
+class Built:
+    """The session's campaign, its site folder and what `build_site` reported."""
+
+    root: Path
+    site: Path
+    result: SiteResult
+
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        entries = json.loads((self.root / "output" / "manifest.json").read_text("utf-8"))["artifacts"]
+        return {e["path"]: e for e in entries}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """A few languages with ``[site] url`` set, PDFs and site built once."""
+    root = copy_workspace(tmp_path_factory.mktemp("site") / "campaign")
+    toml = root / "campaign.toml"
+    text, count = re.subn(r"^languages = \[.*?^\]", "languages = " + json.dumps(list(SITE_LANGUAGES)),
+                          toml.read_text("utf-8"), flags=re.S | re.M)
+    assert count == 1
+    toml.write_text(text + f'\n[site]\nurl = "{SITE_URL}"\n', "utf-8")
+    result = build_site(root)
+    return Built(root, root / "output" / "site", result)
+
+
+@pytest.fixture(scope="session")
+def server(built: Built) -> Iterator[SiteServer]:
+    """The site on a free port of 127.0.0.1, served by the same class as `flyers serve`."""
+    site_server = open_server(built.site, 0)
+    thread = threading.Thread(target=site_server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield site_server
+    site_server.shutdown()
+    site_server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, never a downloaded browser."""
+    from playwright.sync_api import sync_playwright
+
+    executable = tool("chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Requests:
+    """Every URL a browser context asked for."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def foreign(self) -> list[str]:
+        """Requests to anything but 127.0.0.1 (or, for the file:// test, local files)."""
+        return [u for u in self.urls if urlsplit(u).scheme != "file"
+                and (urlsplit(u).scheme not in ("http", "https") or urlsplit(u).hostname != "127.0.0.1")]
+
+
+@pytest.fixture()
+def page(browser: Any) -> Iterator[tuple[Any, Requests]]:
+    """A fresh phone-sized page whose every request is recorded -- and checked afterwards."""
+    context = browser.new_context(viewport=PHONE, accept_downloads=True)
+    requests = Requests()
+    context.on("request", lambda request: requests.urls.append(request.url))
+    tab = context.new_page()
+    yield tab, requests
+    context.close()
+    assert requests.foreign() == [], "a page asked another host"
+
+
+def goto(tab: Any, url: str) -> None:
+    """Open a page and wait for its fonts, as a reader would see it."""
+    response = tab.goto(url, wait_until="networkidle")
+    assert response is not None and response.status == 200, url
+    tab.evaluate("document.fonts.ready.then(() => true)")
+
+
+# --- 1. find, read, download --------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("tag,own_name,direction", [("bn", "বাংলা", "ltr"), ("ar", "العربية", "rtl")])
+def test_find_a_language_by_its_own_name_and_download_its_flyer(
+        built: Built, server: SiteServer, page: tuple[Any, Requests], tag: str, own_name: str,
+        direction: str) -> None:
+    tab, _ = page
+    goto(tab, server.url)
+    items = tab.locator("#languages > li")
+    assert items.count() == len(SITE_LANGUAGES)
+    tab.locator("#filter").press_sequentially(own_name)
+    visible = tab.locator("#languages > li:visible")
+    assert visible.count() == 1
+    item = visible.first
+    assert item.get_attribute("lang") == tag and item.get_attribute("dir") == direction
+    with tab.expect_navigation():
+        item.locator("a").click()
+    assert tab.url == f"{server.url}{tag}/index.html"
+    assert tab.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [tag, direction]
+    assert tab.locator("h1").inner_text().strip()
+
+    manifest = built.manifest()
+    for name in (f"kyr-{tag}-letter.pdf", f"kyr-{tag}-a4-print.pdf"):
+        with tab.expect_download() as info:
+            tab.locator(f'a[href="{name}"]').click()
+        download = info.value
+        data = Path(download.path()).read_bytes()
+        assert download.suggested_filename == name
+        assert data[:5] == b"%PDF-"
+        assert hashlib.sha256(data).hexdigest() == manifest[f"flyers/{tag}/{name}"]["sha256"]
+
+
+@pytest.mark.browser
+def test_the_filter_matches_english_names_and_tags_too(server: SiteServer, page: tuple[Any, Requests]) -> None:
+    tab, _ = page
+    goto(tab, server.url)
+    box = tab.locator("#filter")
+    for query, tags in (("span", ["es"]), ("chinese", ["zh-Hans"]), ("ESPAÑOL", ["es"]), ("espanol", ["es"]),
+                        ("xyzzy", [])):
+        box.fill(query)
+        assert [li.get_attribute("lang") for li in tab.locator("#languages > li:visible").all()] == tags, query
+    box.fill("")
+    assert tab.locator("#languages > li:visible").count() == len(SITE_LANGUAGES)
+
+
+@pytest.mark.browser
+def test_every_link_resolves_and_no_request_leaves_127_0_0_1(
+        built: Built, server: SiteServer, page: tuple[Any, Requests]) -> None:
+    tab, requests = page
+    pages = [server.url] + [f"{server.url}{tag}/index.html" for tag in SITE_LANGUAGES]
+    links: set[str] = set()
+    for url in pages:
+        goto(tab, url)
+        tab.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # lazy previews load
+        tab.wait_for_load_state("networkidle")
+        raw = tab.evaluate("""Array.from(document.querySelectorAll('a[href], link[href], img[src], script[src]'))
+                              .map(e => e.getAttribute('href') || e.getAttribute('src'))""")
+        assert raw, url
+        for value in raw:
+            parts = urlsplit(value)
+            assert not parts.scheme and not parts.netloc and not value.startswith("/"), f"{url}: {value}"
+            links.add(urljoin(url, value))
+    stylesheet = next(u for u in links if u.endswith(".css"))
+    css = urllib.request.urlopen(stylesheet).read().decode("utf-8")
+    links |= {urljoin(stylesheet, u) for u in re.findall(r'url\("([^"]+)"\)', css)}
+    assert any(u.endswith(".woff2") for u in links) and any(u.endswith(".webp") for u in links)
+    assert {u for u in links if u.endswith(".pdf")} == {
+        f"{server.url}{e['language']}/{Path(e['path']).name}" for e in built.manifest().values()}
+    for url in sorted(links):
+        assert urlsplit(url).hostname == "127.0.0.1", url
+        response = tab.request.get(url)
+        assert response.status == 200, url
+    # Every request the pages made (documents, styles, fonts, previews, script) was local.
+    assert any(u.endswith(".woff2") for u in requests.urls)
+    assert requests.foreign() == []
+
+
+@pytest.mark.browser
+def test_works_from_file_urls_too(built: Built, page: tuple[Any, Requests]) -> None:
+    tab, requests = page
+    tab.goto((built.site / "index.html").as_uri(), wait_until="networkidle")
+    tab.locator("#filter").press_sequentially("عرب")
+    with tab.expect_navigation():
+        tab.locator("#languages > li:visible a").click()
+    assert tab.url == (built.site / "ar" / "index.html").as_uri()
+    loaded = tab.evaluate("document.fonts.ready.then(() => Array.from(document.fonts)"
+                          ".filter(f => f.status === 'loaded').map(f => f.family))")
+    assert "Noto Naskh Arabic" in [name.strip('"') for name in loaded]
+    assert {urlsplit(u).scheme for u in requests.urls} == {"file"}
+
+
+# --- 2. accessibility -------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["", *[f"{tag}/" for tag in SITE_LANGUAGES]])
+def test_axe_core_finds_no_violations(server: SiteServer, page: tuple[Any, Requests], path: str) -> None:
+    assert AXE.is_file(), f"{AXE} is missing; run `make test` (it runs `npm ci`)"
+    tab, _ = page
+    goto(tab, server.url + path)
+    tab.add_script_tag(path=str(AXE))
+    violations = tab.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+        .violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html)}))""")
+    assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
+
+
+# --- 3. a phone ----------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_usable_at_360_px_without_horizontal_scrolling(server: SiteServer, page: tuple[Any, Requests]) -> None:
+    from PIL import Image
+
+    tab, _ = page
+    shots = []
+    for path, family in (("", "Noto Sans"), ("ar/", "Noto Naskh Arabic")):
+        goto(tab, server.url + path)
+        assert tab.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"], path
+        loaded = tab.evaluate("Array.from(document.fonts).filter(f => f.status === 'loaded').map(f => f.family)")
+        assert family in [name.strip('"') for name in loaded], f"{path}: web font {family} not used"
+        shots.append(Image.open(io.BytesIO(tab.screenshot())).convert("RGB"))
+        assert shots[-1].size == (PHONE["width"], PHONE["height"])
+    gap = 8
+    sheet = Image.new("RGB", (2 * PHONE["width"] + gap, PHONE["height"]), "#ccc")
+    sheet.paste(shots[0], (0, 0))
+    sheet.paste(shots[1], (PHONE["width"] + gap, 0))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    sheet.save(ARTIFACTS / "site-360.png")
+    _save_if_changed(sheet.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE),
+                     SCREENSHOT)
+    assert SCREENSHOT.stat().st_size < 150_000
+
+
+def _save_if_changed(image: Any, path: Path) -> None:
+    """Rewrite the README's screenshot only when its pixels change (no churn in git)."""
+    from PIL import Image, ImageChops
+
+    if path.is_file():
+        with Image.open(path) as old:
+            if old.size == image.size and not ImageChops.difference(old.convert("RGB"),
+                                                                    image.convert("RGB")).getbbox():
+                return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, optimize=True)
+
+
+# --- 4. the same words as the PDF -------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("tag", SITE_LANGUAGES)
+def test_page_text_is_the_catalog_text_of_its_pdf(built: Built, server: SiteServer,
+                                                  page: tuple[Any, Requests], tag: str) -> None:
+    campaign = load_campaign(built.root)
+    language = resolve_all(campaign)[tag]
+    catalog = catalogs.load(campaign, language)
+    fonts = load_fonts(campaign.fonts_dir)
+    sentences = preflight.expected_sentences(campaign, campaign.formats["letter"], catalog, fonts)
+    assert len(sentences) >= 20
+    tab, _ = page
+    goto(tab, f"{server.url}{tag}/")
+    text = preflight.normalise(tab.locator("body").inner_text())
+    for sentence in sentences:
+        for fragment in catalogs.PLACEHOLDER_RE.split(sentence)[::2]:
+            assert preflight.normalise(fragment) in text, f"{tag}: {sentence!r}"
+
+
+# --- 5. the QR leads to the page ----------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("tag", SITE_LANGUAGES)
+def test_flyer_qr_leads_to_its_language_page(built: Built, server: SiteServer, page: tuple[Any, Requests],
+                                             tag: str) -> None:
+    import zxingcpp
+    from PIL import Image
+
+    found = preflight.decode_qr(built.root / f"output/flyers/{tag}/kyr-{tag}-letter.pdf")
+    assert found == [f"{SITE_URL}/{tag}/"]
+    # On any host serving the site at SITE_URL, that address is this folder's page.
+    where = found[0].removeprefix(SITE_URL + "/")
+    tab, _ = page
+    goto(tab, server.url + where)
+    assert tab.evaluate("document.documentElement.lang") == tag
+    # The page shows the same code, to pass the page on from one phone to another.
+    shot = Image.open(io.BytesIO(tab.locator(".qr-block svg").screenshot())).convert("L")
+    assert [r.text for r in zxingcpp.read_barcodes(shot)] == found
+
+
+def test_default_campaign_qr_still_leads_to_nyc_gov() -> None:
+    from flyers.build import qr_link
+
+    campaign = load_campaign(ROOT)
+    assert campaign.site_url == ""
+    assert qr_link(campaign, "ar") == "https://www.nyc.gov/immigrants"
+
+
+# --- the command line, the folder, the server ---------------------------------------------
+
+
+def test_second_run_renders_and_writes_nothing(built: Built) -> None:
+    again = build_site(built.root)
+    assert again.build is not None and again.build.rendered == 0
+    assert (again.written, again.removed) == (0, 0)
+    assert again.files == built.result.files and again.languages == list(SITE_LANGUAGES)
+
+
+def test_site_is_self_contained_and_small(built: Built) -> None:
+    files = [p for p in built.site.rglob("*") if p.is_file()]
+    pdfs = [p for p in files if p.suffix == ".pdf"]
+    assert len(pdfs) == len(built.manifest())
+    previews = [p for p in files if p.suffix == ".webp"]
+    assert previews and max(p.stat().st_size for p in previews) < 80_000
+    fonts = [p for p in files if p.suffix == ".woff2"]
+    assert fonts and sum(p.stat().st_size for p in fonts) < 600_000
+    for html in (p for p in files if p.suffix == ".html"):
+        text = html.read_text("utf-8")
+        assert not re.search(r'(?:href|src)="(?:https?:)?//', text), html
+        assert "<script>" not in text and "@import" not in text, html
+
+
+def test_language_pages_show_version_date_and_file_sizes(built: Built) -> None:
+    from flyers.campaign import source_date
+    from flyers.site import _file_size
+
+    campaign = load_campaign(built.root)
+    for tag, language in resolve_all(campaign).items():
+        html = (built.site / tag / "index.html").read_text("utf-8")
+        assert campaign.version in html and language.format_date(source_date(campaign).date()) in html, tag
+        for name in ("letter", "a4"):
+            for suffix in ("", "-print"):
+                pdf = built.site / tag / f"kyr-{tag}-{name}{suffix}.pdf"
+                assert f'href="{pdf.name}"' in html
+                assert _file_size(pdf.stat().st_size, language) in html, pdf.name
+
+
+def test_site_module_does_not_import_weasyprint() -> None:
+    code = "import sys, flyers.site, flyers.serve; print('weasyprint' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_out_folder_of_other_files_is_refused_untouched(built: Built, tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me", "utf-8")
+    result = run_cli("site", "-w", str(built.root), "--out", str(precious))
+    assert result.returncode == 1
+    assert "not empty and was not written by `flyers site`" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [p.name for p in precious.iterdir()] == ["notes.txt"]
+    with pytest.raises(FlyersError, match="workspace"):
+        build_site(built.root, built.root)
+
+
+def test_stale_files_are_swept_from_our_folder_only(built: Built) -> None:
+    stale = built.site / "xx" / "old.html"
+    stale.parent.mkdir()
+    stale.write_text("gone soon", "utf-8")
+    result = build_site(built.root)
+    assert result.removed == 1 and not stale.exists() and not stale.parent.exists()
+    assert (built.site / MARKER).is_file()
+
+
+def test_server_serves_only_the_site(server: SiteServer) -> None:
+    def status(path: str) -> int:
+        try:
+            with urllib.request.urlopen(server.url + path) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    assert status("ar/") == 200
+    assert status("assets/") == 404  # no directory listings
+    assert status("../campaign.toml") == 404
+    assert status("%2e%2e/campaign.toml") == 404
+    with urllib.request.urlopen(server.url + "ar/index.html") as response:
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_serve_command_answers_and_stops_on_ctrl_c(built: Built) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    process = subprocess.Popen([sys.executable, "-m", "flyers", "serve", "-w", str(built.root), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert match, line
+        with urllib.request.urlopen(match[0], timeout=10) as response:
+            assert b'<html lang="en"' in response.read()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "stopped" in out and "Traceback" not in err
+
+
+def test_serve_without_a_site_says_what_to_do(workspace: Path) -> None:
+    result = run_cli("serve", "-w", str(workspace), "--port", "0")
+    assert result.returncode == 1
+    assert "run `flyers site` first" in result.stderr and "Traceback" not in result.stderr
