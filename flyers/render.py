@@ -185,19 +185,24 @@ def build_date(campaign: Campaign) -> str:
     return source_date(campaign).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def render_template(env: jinja2.Environment, name: str, values: dict[str, Any], needed_by: str) -> str:
+    """Render one template, turning Jinja's errors into messages that name the file."""
+    try:
+        return env.get_template(name).render(values)
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"templates/{exc.name}: template not found ({needed_by} needs it)") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"templates/{exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"templates/{name}: {exc.message}") from None
+
+
 def render_html(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
                 options: PrintOptions, font_size_pt: float) -> str:
     """The HTML of one (language, format) at one body type size."""
     env, _ = make_environment(campaign, catalog)
-    try:
-        template = env.get_template(fmt.template)
-        return template.render(context(campaign, fmt, catalog, fonts, options, font_size_pt))
-    except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"templates/{exc.name}: template not found (format {fmt.name})") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(f"templates/{exc.name}:{exc.lineno}: {exc.message}") from None
-    except jinja2.UndefinedError as exc:
-        raise RenderError(f"templates/{fmt.template}: {exc.message}") from None
+    values = context(campaign, fmt, catalog, fonts, options, font_size_pt)
+    return render_template(env, fmt.template, values, f"format {fmt.name}")
 
 
 def visible_text(html: str) -> str:

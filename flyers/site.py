@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup, escape
 
 from . import catalogs
@@ -37,7 +36,7 @@ from .files import sha256_bytes, write_bytes, write_text
 from .fontstack import FontBook, load_fonts
 from .languages import Language, resolve_all
 from .qr import encode
-from .render import PrintOptions, context, make_environment, visible_text
+from .render import PrintOptions, context, make_environment, render_template, visible_text
 
 SITE_DIR = "site"  # under the build's output folder
 MARKER = ".kyr-flyers-site"  # proves a folder is ours before stale files are removed
@@ -297,14 +296,7 @@ def _render(campaign: Campaign, catalog: catalogs.LoadedCatalog, fonts: FontBook
     # The date beside the version: the campaign's own (or SOURCE_DATE_EPOCH), never the clock.
     date = catalog.language.format_date(source_date(campaign).date())
     values["site"] = {"source_language": campaign.source_language, "date": date, **site}
-    try:
-        return env.get_template(name).render(values)
-    except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"templates/{exc.name}: template not found (the download site needs it)") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(f"templates/{exc.name}:{exc.lineno}: {exc.message}") from None
-    except jinja2.UndefinedError as exc:
-        raise RenderError(f"templates/{name}: {exc.message}") from None
+    return render_template(env, name, values, "the download site")
 
 
 def _index_page(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], tags: list[str],
