@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import math
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from .impose import DEFAULT_SHEET, PT, SheetLayout, crop_marks, cut_and_stack, l
 from .languages import Language, resolve_all
 from .orders import Distributor, Order, distributors, read_orders
 from .pdfwriter import PageBoxes, stream_pages
-from .render import Master, html_job_pdf
+from .render import Master, html_job_pdf, make_environment, render_template
 from .stamp import PageJob, Piece, Placement, build_base, geometry, page_boxes, render_pages
 from .workers import run_jobs
 
@@ -149,12 +149,13 @@ def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language
     """One PDF per format, a page per (distributor, language) imprint."""
     env = _env(campaign)
     every = ", ".join(f'"{f}"' for f in fonts.families)
+    shared_by = {tag: _shared_by(campaign, languages[tag]) for tag in dict.fromkeys(o.language for o in orders)}
     jobs, names = [], []
     for fmt in dict.fromkeys(o.format for o in orders):
         first = next(m for (t, f), m in rendered.items() if f == fmt)
         area = first.imprints[0] if first.imprints else None
         width, height = (area.width, area.height * 0.62) if area else (144.0, 20.0)
-        variants = [{"tag": tag, "dir": languages[tag].direction, "text": name,
+        variants = [{"tag": tag, "dir": languages[tag].direction, "text": shared_by[tag](name),
                      "fonts": fonts.css_stack(languages[tag]) + ", " + every}
                     for _, name, tag in _imprint_variants(orders, fmt)]
         html = env.get_template("batch/imprints.html").render(
@@ -169,6 +170,17 @@ def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language
             raise FlyersError(f"imprints for {fmt}: {pages} pages for {wanted} distributors; "
                               "a distributor_name is too long for the imprint area")
     return result
+
+
+def _shared_by(campaign: Campaign, language: Language) -> Callable[[str], Markup]:
+    """"Shared by NAME" in the flyer's language (strict gettext: never English by accident)."""
+    env, _ = make_environment(campaign, catalogs.load(campaign, language))
+
+    def imprint(name: str) -> Markup:
+        isolated = Markup("<bdi>%s</bdi>") % name  # a Latin name keeps its order in right-to-left text
+        return Markup(render_template(env, "imprint.html", {"distributor": isolated}, "the imprint").strip())
+
+    return imprint
 
 
 def _render_html(campaign: Campaign, fonts: FontBook, jobs: list[tuple[str, str, str, bool]],

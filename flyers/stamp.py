@@ -8,12 +8,14 @@ This module also makes the two deliverable cuts of a master: the print cut
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import io
 import itertools
 import multiprocessing
 import os
 import re
+import threading
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -333,35 +335,44 @@ def _init_pool(geometry: Geometry) -> None:
 
 
 PageJob = tuple[tuple[Placement, ...], bytes, PageBoxes]
+WorkerJob = tuple[tuple[Placement, ...], bytes]
 
 
-def _pages(chunk: list[PageJob]) -> list[tuple[bytes, PageBoxes]]:
+def _pages(chunk: list[WorkerJob]) -> list[bytes]:
     assert _GEOMETRY is not None
-    return [(page_content(placements, _GEOMETRY, extra), boxes) for placements, extra, boxes in chunk]
+    return [page_content(placements, _GEOMETRY, extra) for placements, extra in chunk]
 
 
 def render_pages(pages: Iterable[PageJob], geometry: Geometry, workers: int | None = None,
                  chunk: int = 256, small: int = 2000) -> Iterator[tuple[bytes, PageBoxes]]:
     """Compressed content of every page, in order, on both cores when it pays.
 
-    Pages are consumed lazily, a window of chunks at a time, so memory does not
-    grow with the number of pages; runs under ``small`` pages stay in-process
-    (spawning workers costs about a second).
+    Pages are consumed lazily with at most a few chunks in flight, so memory
+    does not grow with the number of pages and the workers never wait for the
+    writer; page boxes stay in this process (only placements travel).  Runs
+    under ``small`` pages stay in-process: spawning workers costs about a second.
     """
     iterator = iter(pages)
     head = list(itertools.islice(iterator, small))
     count = workers if workers is not None else min(os.cpu_count() or 1, 2)
     if count <= 1 or len(head) < small:
-        _init_pool(geometry)
-        yield from _pages(head)
-        yield from ((page_content(placements, geometry, extra), boxes) for placements, extra, boxes in iterator)
+        yield from ((page_content(placements, geometry, extra), boxes)
+                    for placements, extra, boxes in itertools.chain(head, iterator))
         return
-    chunks = _chunked(itertools.chain(head, iterator), chunk)
+    in_flight = threading.BoundedSemaphore(4 * count)
+    boxes: collections.deque[list[PageBoxes]] = collections.deque()
+
+    def feed() -> Iterator[list[WorkerJob]]:  # runs in the pool's feeder thread
+        for part in _chunked(itertools.chain(head, iterator), chunk):
+            in_flight.acquire()
+            boxes.append([job[2] for job in part])
+            yield [(job[0], job[1]) for job in part]
+
     context = multiprocessing.get_context("spawn")
     with context.Pool(count, initializer=_init_pool, initargs=(geometry,)) as pool:
-        while window := list(itertools.islice(chunks, 8 * count)):
-            for contents in pool.imap(_pages, window):
-                yield from contents
+        for contents in pool.imap(_pages, feed()):
+            in_flight.release()
+            yield from zip(contents, boxes.popleft(), strict=True)
 
 
 def _chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:
