@@ -11,6 +11,7 @@ by running it again and an unchanged rerun changes no byte.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import zipfile
@@ -22,8 +23,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import catalogs
-from .build import CACHE_DIR, DEFAULT_PROFILE, BuildRequest, masters, plan
+from . import __version__, catalogs
+from .build import CACHE_DIR, DEFAULT_PROFILE, BuildRequest, file_digest, masters, plan
 from .campaign import Campaign, load_campaign, source_date
 from .errors import FlyersError
 from .files import atomic_open, clean_temp_files, sha256_bytes, sha256_file, write_bytes, write_json, write_text
@@ -32,11 +33,12 @@ from .impose import DEFAULT_SHEET, PT, SheetLayout, crop_marks, cut_and_stack, l
 from .languages import Language, resolve_all
 from .orders import Distributor, Order, distributors, read_orders
 from .pdfwriter import PageBoxes, stream_pages
-from .render import Master, html_job_pdf, make_environment, render_template
+from .render import Master, html_job_pdf, imprint_job_pdf, make_environment, render_template
 from .stamp import PageJob, Piece, Placement, build_base, geometry, page_boxes, render_pages
 from .workers import run_jobs
 
 MODES = ("copies", "sequenced")
+BATCH_KEYS = "batches"  # under .cache/: which inputs made each finished package
 SERIAL_FONT = "NotoSans-Regular.ttf"
 
 
@@ -91,6 +93,12 @@ def run_batch(request: BatchRequest) -> BatchResult:
                                    formats=wanted_formats, strict=True))
     rendered, _ = masters(build_plan, profile=profile)
     folder = request.out
+    key = _batch_key(request, campaign, profile, rendered, build_plan.fonts)
+    marker = _key_file(campaign, folder)
+    if _finished(folder, marker, key):  # same inputs, files intact: nothing to do
+        job = load_job(folder)
+        return BatchResult(folder, folder.with_suffix(".zip"), job["total_pieces"], len(job["print_files"]))
+    marker.unlink(missing_ok=True)  # from here on the folder is not that package any more
     folder.mkdir(parents=True, exist_ok=True)
     clean_temp_files(folder)
     groups = distributors(orders)
@@ -105,7 +113,48 @@ def run_batch(request: BatchRequest) -> BatchResult:
     _checksums(folder)
     zip_path = folder.with_suffix(".zip")
     _zip(folder, zip_path, date)
+    write_text(marker, key + "\n")  # last: only a finished package has one
     return BatchResult(folder, zip_path, job["total_pieces"], len(files))
+
+
+def _batch_key(request: BatchRequest, campaign: Campaign, profile: Path, rendered: dict[tuple[str, str], Master],
+               fonts: FontBook) -> str:
+    """Everything a package depends on: orders, options, masters, templates, fonts, date."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\0{request.mode}\0{request.sheet}\0{source_date(campaign).isoformat()}".encode())
+    digest.update(request.orders.read_bytes())
+    digest.update(profile.read_bytes())
+    for (tag, fmt), master in sorted(rendered.items()):
+        digest.update(f"{tag}/{fmt}:{master.key}\0".encode())
+    templates = campaign.templates_dir
+    for path in sorted([*templates.joinpath("batch").rglob("*"), templates / "imprint.html"]):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    for files in fonts.families.values():
+        for path in files:
+            digest.update(path.name.encode() + b"\0" + file_digest(path))
+    return digest.hexdigest()
+
+
+def _key_file(campaign: Campaign, folder: Path) -> Path:
+    """Where the key of the package in ``folder`` is kept: in the cache, so the package
+    itself holds only what the shop gets (and stays byte-identical across machines)."""
+    name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:32]
+    return campaign.root / CACHE_DIR / BATCH_KEYS / f"{name}.key"
+
+
+def _finished(folder: Path, marker: Path, key: str) -> bool:
+    """True when the package in ``folder`` was made from ``key`` and verifies against SHA256SUMS."""
+    sums = folder / "SHA256SUMS"
+    if not (marker.is_file() and sums.is_file() and folder.with_suffix(".zip").is_file()):
+        return False
+    if marker.read_text("utf-8").strip() != key:
+        return False
+    for line in sums.read_text("utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        if not (folder / name).is_file() or sha256_file(folder / name) != digest:
+            return False
+    return True
 
 
 def _output_intent(request: BatchRequest) -> Path:
@@ -163,7 +212,8 @@ def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language
             variants=variants, date=date.isoformat())
         jobs.append((html, str(campaign.templates_dir), str(campaign.root), False))
         names.append(fmt)
-    result = {names[i]: pdf for i, pdf in _render_html(campaign, fonts, jobs, names)}
+    conf = fontconfig_file(fonts, campaign.root / CACHE_DIR)
+    result = {names[i]: pdf for i, pdf in run_jobs(imprint_job_pdf, jobs, conf, names)}
     for fmt, pdf in result.items():
         pages, wanted = len(page_boxes(pdf)), len(_imprint_variants(orders, fmt))
         if pages != wanted:  # a name that overflowed its box would shift every later imprint
@@ -212,7 +262,7 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
                    0.125 * PT, duplex=format_masters[0].pages == 2)
     font = campaign.fonts_dir / SERIAL_FONT
     base, advances = build_base([m.pdf for m in format_masters], imprints, font, f"{fmt}-{request.mode}")
-    sizes = [(b.media[2] - b.media[0], b.media[3] - b.media[1]) for b in page_boxes(imprints)]
+    sizes = [b.media for b in page_boxes(imprints)]
     shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
     lines = [o for o in orders if o.format == fmt]
     result = PrintFile(path=f"print/{fmt}-{request.mode}.pdf", format=fmt, layout=sheet, languages=tags)
@@ -300,7 +350,7 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
         first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
         base, advances = build_base([m.pdf for m in format_masters], imprints[fmt],
                                     campaign.fonts_dir / SERIAL_FONT, f"proof-{fmt}")
-        sizes = [(b.media[2] - b.media[0], b.media[3] - b.media[1]) for b in page_boxes(imprints[fmt])]
+        sizes = [b.media for b in page_boxes(imprints[fmt])]
         shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
         boxes = {t: page_boxes(rendered[(t, fmt)].pdf) for t in tags}
         jobs: list[PageJob] = []

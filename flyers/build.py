@@ -15,6 +15,7 @@ import json
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -22,7 +23,7 @@ from babel.messages.catalog import Catalog
 from . import __version__, catalogs
 from .campaign import Campaign, Format, load_campaign, source_date
 from .errors import CatalogError, FlyersError
-from .files import clean_temp_files, sha256_bytes, write_bytes, write_json
+from .files import clean_temp_files, sha256_bytes, sha256_file, write_bytes, write_json
 from .fontstack import FontBook, fontconfig_file, load_fonts
 from .languages import Language, resolve_all
 from .qr import QRCode, encode, module_mm
@@ -67,6 +68,7 @@ class Artifact:
     sha256: str
     review_status: str
     font_size_pt: float
+    source: str = ""  # hash of everything that made this file: a rebuild skips it when unchanged
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -154,29 +156,41 @@ def _refusal(catalog: catalogs.LoadedCatalog, template: Catalog, request: BuildR
 def cache_key(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog, fonts: FontBook,
               options: PrintOptions) -> str:
     """A hash of every input that can change a master's bytes."""
-    import weasyprint
-
     digest = hashlib.sha256()
-    digest.update(f"flyers {__version__} weasyprint {weasyprint.__version__}\n".encode())
+    # The version from package metadata: importing WeasyPrint here would cost a
+    # second and start fontconfig in this process, which must stay font-free.
+    digest.update(f"flyers {__version__} weasyprint {metadata.version('weasyprint')}\n".encode())
     digest.update(source_date(campaign).isoformat().encode())
     # Content only, never where the workspace lives: the same campaign copied
     # elsewhere must give the same bytes (the key also becomes the PDF's /ID).
     portable = dataclasses.replace(campaign, root=Path("."), orders=None)
     loaded = dataclasses.replace(catalog, path=None)
-    profile = options.profile.read_bytes() if options.profile else b""
+    profile = file_digest(options.profile) if options.profile else b""
     digest.update(pickle.dumps((portable, fmt, loaded, options.bleed_in, profile), protocol=5))
-    for path in sorted(campaign.templates_dir.rglob("*")):
-        # The download site's templates (templates/site/) never reach a PDF:
-        # restyling the site must not re-render every flyer.
-        if path.is_file() and SITE_TEMPLATES not in path.relative_to(campaign.templates_dir).parts[:1]:
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(_templates_digest(campaign.templates_dir))
     for path in fonts.files(catalog.language):
-        digest.update(path.name.encode() + b"\0" + _file_digest(path))
+        digest.update(path.name.encode() + b"\0" + file_digest(path))
     return digest.hexdigest()[:32]
 
 
-@functools.lru_cache(maxsize=128)
-def _file_digest(path: Path) -> bytes:
+def _templates_digest(folder: Path) -> bytes:
+    """The flyer templates' content.  The download site's templates (templates/site/)
+    never reach a PDF: restyling the site must not re-render every flyer."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and SITE_TEMPLATES not in path.relative_to(folder).parts[:1]:
+            digest.update(path.name.encode() + b"\0" + file_digest(path))
+    return digest.digest()
+
+
+def file_digest(path: Path) -> bytes:
+    """SHA-256 of a file, remembered while its size and mtime stay the same."""
+    info = path.stat()
+    return _digest_of(path, info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=512)
+def _digest_of(path: Path, size: int, mtime_ns: int) -> bytes:
     return hashlib.sha256(path.read_bytes()).digest()
 
 
@@ -204,7 +218,7 @@ def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
             key = cache_key(campaign, fmt, catalog, build_plan.fonts, options)
             hit = _cache_get(cache, key)
             if hit is not None:
-                results[(tag, name)] = hit
+                results[(tag, name)] = dataclasses.replace(hit, key=key)
                 if on_done:
                     on_done()
             else:
@@ -214,7 +228,7 @@ def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
     labels = [f"{t}/{f}" for t, f in pairs]
     for index, master in run_jobs(_render_job, jobs, conf, labels, timeout_s=timeout_s,
                                   on_done=(lambda _i: on_done()) if on_done else None):
-        results[pairs[index]] = master
+        results[pairs[index]] = dataclasses.replace(master, key=jobs[index].key)
         _cache_put(cache, jobs[index].key, master)
     return results, len(jobs)
 
@@ -278,40 +292,55 @@ def artifact_paths(tag: str, fmt: str) -> dict[str, str]:
 
 
 def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master], out: Path) -> list[Artifact]:
-    """Stamp QR codes, cut home and print versions, write them and the manifest."""
+    """Stamp QR codes, cut home and print versions, write them and the manifest.
+
+    A file whose inputs (master, link, cut) are unchanged and whose bytes are
+    still what the manifest says is left alone: a warm rebuild stamps nothing.
+    """
     campaign = build_plan.campaign
+    previous = _manifest_entries(out)
     artifacts: list[Artifact] = []
     pending: list[tuple[Path, bytes]] = []
     for (tag, name), master in sorted(rendered.items()):
         catalog = build_plan.loaded[tag]
         fmt = campaign.formats[name]
         code = qr_code(campaign, catalog.language, fmt, master)
+        status = "source" if catalog.source else catalog.review.status
         for variant, rel in artifact_paths(tag, name).items():
-            data = single_piece(master.pdf, master.slots, code, f"{rel}", home=variant == "home")
-            pending.append((out / rel, data))
-            artifacts.append(Artifact(rel, tag, name, variant, master.pages, sha256_bytes(data),
-                                      "source" if catalog.source else catalog.review.status,
-                                      master.font_size_pt))
+            source = sha256_bytes(f"{master.key}\0{code.link if code else ''}\0{variant}".encode())[:32]
+            old = previous.get(rel)
+            if old and old.get("source") == source and _unchanged(out / rel, str(old.get("sha256"))):
+                digest = str(old["sha256"])
+            else:
+                data = single_piece(master.pdf, master.slots, code, f"{rel}", home=variant == "home")
+                pending.append((out / rel, data))
+                digest = sha256_bytes(data)
+            artifacts.append(Artifact(rel, tag, name, variant, master.pages, digest, status,
+                                      master.font_size_pt, source))
     for path, data in pending:
         write_bytes(path, data)
     write_manifest(out, artifacts)
     return artifacts
 
 
+def _unchanged(path: Path, digest: str) -> bool:
+    return path.is_file() and sha256_file(path) == digest
+
+
+def _manifest_entries(out: Path) -> dict[str, dict[str, object]]:
+    """The manifest's entries by path ({} when there is none or it is unreadable)."""
+    try:
+        return {e["path"]: e for e in json.loads((out / MANIFEST).read_text("utf-8")).get("artifacts", [])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 def write_manifest(out: Path, artifacts: list[Artifact]) -> None:
     """Merge new artifacts into output/manifest.json, dropping entries whose file is gone."""
-    path = out / MANIFEST
-    entries: dict[str, dict[str, object]] = {}
-    if path.is_file():
-        try:
-            for entry in json.loads(path.read_text("utf-8")).get("artifacts", []):
-                if (out / entry["path"]).is_file():
-                    entries[entry["path"]] = entry
-        except (ValueError, KeyError, TypeError, AttributeError):
-            entries = {}
+    entries = {path: e for path, e in _manifest_entries(out).items() if (out / path).is_file()}
     for artifact in artifacts:
         entries[artifact.path] = artifact.as_dict()
-    write_json(path, {"artifacts": [entries[k] for k in sorted(entries)]})
+    write_json(out / MANIFEST, {"artifacts": [entries[k] for k in sorted(entries)]})
 
 
 def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None = None) -> BuildResult:

@@ -74,6 +74,7 @@ class Master:
     slots: tuple[Slot, ...]
     text: str  # visible text of the page(s), for coverage checks and the site
     imprints: tuple[Area, ...] = ()
+    key: str = ""  # the content hash it is cached under
 
 
 def cmyk_css(values: tuple[float, float, float, float]) -> str:
@@ -410,3 +411,37 @@ def html_job_pdf(job: tuple[str, str, str, bool]) -> bytes:
     if warnings:
         raise RenderError("WeasyPrint warned (treated as an error)", warnings[:10])
     return write_master_pdf(document, b"kyr-flyers-batch", pdfx=pdfx)
+
+
+def imprint_job_pdf(job: tuple[str, str, str, bool]) -> bytes:
+    """Worker entry: like :func:`html_job_pdf`, each page then cropped to its text.
+
+    The media box of every page shrinks to the height its section used, so the
+    stamping stage can scale each imprint to fit its area exactly.
+    """
+    import io
+
+    import pikepdf
+
+    html, base, root, pdfx = job
+    document, warnings = weasy_render(html, Path(base), Path(root))
+    if warnings:
+        raise RenderError("WeasyPrint warned (treated as an error)", warnings[:10])
+    used = [_used_height(page) * CSS_PX_TO_PT for page in document.pages]
+    with pikepdf.open(io.BytesIO(write_master_pdf(document, b"kyr-flyers-imprint", pdfx=pdfx))) as pdf:
+        for page, height in zip(pdf.pages, used, strict=True):
+            x0, _y0, x1, y1 = (float(v) for v in page.obj.MediaBox)
+            box = pikepdf.Array([x0, y1 - max(height, 1.0), x1, y1])
+            page.obj.MediaBox = box
+            for name in ("/CropBox", "/TrimBox", "/BleedBox", "/ArtBox"):
+                if name in page.obj:
+                    page.obj[name] = box
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+        return out.getvalue()
+
+
+def _used_height(page: Any) -> float:
+    """Height, in CSS px, of the content laid out on a page (its root box's margin box)."""
+    root = page._page_box.children[0] if page._page_box.children else None
+    return float(root.margin_height()) if root is not None else 0.0

@@ -47,8 +47,8 @@ STYLESHEET = "site/site.css"
 SCRIPT = "site/filter.js"
 PREVIEW_MAX_PX = (600, 800)  # width, height: sharp on a phone, a few tens of KB
 PREVIEW_QUALITY = 72
-SUBSET_VERSION = "1"  # bump to invalidate cached font subsets
-PREVIEW_VERSION = "1"
+SUBSET_VERSION = "2"  # bump to invalidate cached font subsets
+PREVIEW_VERSION = "2"
 ALWAYS_IN_FONTS = " \u00a0\u200c\u200d"  # spaces and joiners shape neighbouring letters
 CONTRAST = 4.5  # WCAG AA for body text
 
@@ -256,7 +256,7 @@ def _preview(pdf: bytes, cache: Path) -> tuple[bytes, int, int]:
     finally:
         document.close()
     buffer = io.BytesIO()
-    image.save(buffer, "WEBP", quality=PREVIEW_QUALITY, method=6)
+    image.save(buffer, "WEBP", quality=PREVIEW_QUALITY, method=4)  # 6 is 3x slower for ~3% smaller
     data = buffer.getvalue()
     write_bytes(cached, data)
     return data, image.width, image.height
@@ -389,7 +389,7 @@ def _stacks(fonts: FontBook, languages: dict[str, Language], pages: list[Page]) 
 
 def _subset(source: Path, text: str, cache: Path) -> tuple[bytes | None, int, str]:
     """A WOFF2 subset of ``source`` for ``text`` (cached): bytes, weight, unicode-range."""
-    from fontTools import subset
+    import uharfbuzz as hb
     from fontTools.ttLib import TTFont
 
     digest = hashlib.sha256(f"{SUBSET_VERSION}\0{text}\0".encode() + source.read_bytes()).hexdigest()[:32]
@@ -400,23 +400,22 @@ def _subset(source: Path, text: str, cache: Path) -> tuple[bytes | None, int, st
             return None, 0, ""
         if cached.is_file():
             return cached.read_bytes(), info["weight"], info["ranges"]
-    options = subset.Options()
-    options.flavor = "woff2"
-    options.layout_features = ["*"]
-    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # keep copyright and licence
-    options.hinting = False
-    options.desubroutinize = True
-    options.notdef_outline = True
-    font = TTFont(source, fontNumber=0)
+    font = TTFont(source, fontNumber=0, lazy=True)
     cmap = font.getBestCmap() or {}
     wanted = sorted({ord(c) for c in text} & set(cmap))
+    font.close()
     if not [c for c in wanted if chr(c) not in ALWAYS_IN_FONTS]:
         write_text(meta, json.dumps({"weight": 0, "ranges": None}))
         return None, 0, ""
+    # HarfBuzz's subsetter: milliseconds where fontTools takes seconds on CJK outlines.
+    subsetter = hb.SubsetInput()
+    subsetter.sets(hb.SubsetInputSets.UNICODE).update(wanted)
+    subsetter.sets(hb.SubsetInputSets.NAME_ID).update([0, 1, 2, 3, 4, 5, 6, 13, 14])  # keep the licence
+    subsetter.flags = (hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.DESUBROUTINIZE
+                       | hb.SubsetFlags.NOTDEF_OUTLINE)
+    cut = hb.subset(hb.Face(hb.Blob.from_file_path(str(source))), subsetter)
+    font = TTFont(io.BytesIO(cut.blob.data))
     weight = int(font["OS/2"].usWeightClass) if "OS/2" in font else 400
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=wanted)
-    subsetter.subset(font)
     buffer = io.BytesIO()
     font.flavor = "woff2"
     font.save(buffer, reorderTables=False)

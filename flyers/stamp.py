@@ -27,7 +27,7 @@ from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 
 from .files import atomic_open
-from .pdfwriter import PageBoxes, stream_pages
+from .pdfwriter import Box, PageBoxes, stream_pages
 from .qr import QRCode, encode, pdf_operators
 from .render import Area, Master, Slot
 
@@ -161,7 +161,7 @@ class Geometry:
     imprints: tuple[Area, ...]
     error_correction: str = "M"
     digit_advance: tuple[float, ...] = ()  # per SERIAL_CHARS, in em
-    imprint_sizes: tuple[tuple[float, float], ...] = ()  # width, height of each imprint form
+    imprint_boxes: tuple[Box, ...] = ()  # the BBox of each imprint form (its page's media box)
 
 
 def glyph_forms(pdf: pikepdf.Pdf, font_path: Path) -> tuple[dict[str, pikepdf.Object], tuple[float, ...]]:
@@ -266,7 +266,7 @@ def build_base(masters: Sequence[bytes], imprints: bytes | None, font_path: Path
 
 
 def geometry(masters: Sequence[Master], error_correction: str, advances: tuple[float, ...],
-             imprint_sizes: Sequence[tuple[float, float]] = ()) -> Geometry:
+             imprint_boxes: Sequence[Box] = ()) -> Geometry:
     """Variable-part positions for every master page, numbered as build_base numbers forms."""
     slots: list[Slot] = []
     areas: list[Area] = []
@@ -275,7 +275,7 @@ def geometry(masters: Sequence[Master], error_correction: str, advances: tuple[f
         slots += [Slot(s.page + offset, s.x, s.y, s.size) for s in master.slots]
         areas += [Area(a.page + offset, a.x, a.y, a.width, a.height) for a in master.imprints]
         offset += master.pages
-    return Geometry(tuple(slots), tuple(areas), error_correction, advances, tuple(imprint_sizes))
+    return Geometry(tuple(slots), tuple(areas), error_correction, advances, tuple(imprint_boxes))
 
 
 def piece_operators(piece: Piece, geometry: Geometry) -> bytes:
@@ -293,12 +293,17 @@ def piece_operators(piece: Piece, geometry: Geometry) -> bytes:
 
 
 def imprint_operators(index: int, area: Area, geometry: Geometry) -> bytes:
-    """Imprint form ``index`` scaled (never up) to fit the area, top-left aligned."""
-    width, height = geometry.imprint_sizes[index] if index < len(geometry.imprint_sizes) else (area.width,
-                                                                                           area.height)
-    scale = min(1.0, area.width / width, area.height / height)
-    return b"q %.4f 0 0 %.4f %.3f %.3f cm /I%d Do Q" % (scale, scale, area.x, area.y + area.height - height * scale,
-                                                        index)
+    """Imprint form ``index`` scaled (never up) to fit the area, top-aligned.
+
+    Each imprint page is cropped to its text, so a long name simply comes out
+    smaller instead of overflowing.
+    """
+    x0, y0, x1, y1 = geometry.imprint_boxes[index] if index < len(geometry.imprint_boxes) else (
+        0.0, 0.0, area.width, area.height)
+    scale = min(1.0, area.width / (x1 - x0), area.height / (y1 - y0))
+    left = area.x + (area.width - (x1 - x0) * scale) / 2 - x0 * scale
+    bottom = area.y + area.height - y1 * scale
+    return b"q %.4f 0 0 %.4f %.3f %.3f cm /I%d Do Q" % (scale, scale, left, bottom, index)
 
 
 def serial_operators(text: str, area: Area, advances: tuple[float, ...]) -> bytes:

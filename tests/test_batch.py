@@ -193,6 +193,23 @@ def test_rerun_changes_no_byte(small_workspace: Path) -> None:
     assert first == second
 
 
+
+def test_unchanged_rerun_writes_nothing_and_a_damaged_file_is_remade(small_workspace: Path) -> None:
+    """A finished package is recognised (same inputs, checksums verify) and left alone;
+    one whose file was damaged is made again, byte for byte as before."""
+    out = small_workspace / "output" / "batch" / "warm"
+    run_batch(BatchRequest(root=small_workspace, orders=SMALL, out=out, mode="copies"))
+    before = tree_hashes(out)
+    times = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    run_batch(BatchRequest(root=small_workspace, orders=SMALL, out=out, mode="copies"))
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == times
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]  # the key is kept in .cache/
+    damaged = out / "packing-lists.pdf"
+    damaged.write_bytes(damaged.read_bytes()[:-100])
+    run_batch(BatchRequest(root=small_workspace, orders=SMALL, out=out, mode="copies"))
+    assert tree_hashes(out) == before
+
+
 def test_shop_output_intent_is_used(small_workspace: Path, tmp_path: Path) -> None:
     shop = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # from Ghostscript, installed by make
     assert shop.is_file()

@@ -193,3 +193,30 @@ def test_the_whole_campaign_passes_every_check(full_build: Path) -> None:
     assert report.problems == []
     campaign = load_campaign(full_build)
     assert report.checked == len(campaign.languages) * len(campaign.formats) * 2
+
+
+def test_cjk_subsets_cover_every_word_they_may_print() -> None:
+    """The vendored CJK subsets hold every character of the catalogs and of CLDR's dates and times.
+
+    CLDR data changes with Babel releases (a Korean "PM" once went missing from a subset);
+    this fails before a build does and names the characters, the fix being `make fonts`.
+    """
+    import importlib.util
+    import tomllib
+
+    from fontTools.ttLib import TTFont
+
+    spec = importlib.util.spec_from_file_location("vendor_fonts", ROOT / "tools" / "vendor_fonts.py")
+    assert spec is not None and spec.loader is not None
+    vendor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vendor)
+    families = tomllib.loads((ROOT / "fonts" / "fonts.toml").read_text("utf-8"))["families"]
+    checked = 0
+    for family in vendor.CJK_FACES:
+        needed = {ch for ch in vendor.needed_chars(family) if not ch.isspace()}
+        for file in families[family]["files"]:
+            cmap = TTFont(ROOT / "fonts" / file).getBestCmap()
+            missing = "".join(sorted(ch for ch in needed if ord(ch) not in cmap))
+            assert not missing, f"fonts/{file} lacks {missing!r}: run `make fonts`"
+            checked += 1
+    assert checked == 8  # SC, TC, JP, KR in two weights
