@@ -15,6 +15,7 @@ import zxingcpp
 
 from flyers import preflight
 from flyers.batch import BatchRequest, distributor_link, run_batch, sequence
+from flyers.build import BuildRequest, masters, plan
 from flyers.campaign import load_campaign
 from flyers.impose import cut_and_stack, layout, simulate_cut
 from flyers.orders import read_orders
@@ -208,6 +209,39 @@ def test_unchanged_rerun_writes_nothing_and_a_damaged_file_is_remade(small_works
     damaged.write_bytes(damaged.read_bytes()[:-100])
     run_batch(BatchRequest(root=small_workspace, orders=SMALL, out=out, mode="copies"))
     assert tree_hashes(out) == before
+
+
+
+def test_a_very_long_distributor_name_prints_whole_inside_the_card(small_workspace: Path, tmp_path: Path) -> None:
+    """A name far longer than the imprint line is set smaller, complete, inside the trim,
+    and the card's QR code still decodes."""
+    name = "Interfaith Coalition of the Congregations of the Lower East Side, Chinatown and Two Bridges"
+    orders = tmp_path / "long.csv"
+    orders.write_text(f"distributor_id,distributor_name,language,format,quantity\nLONG-1,\"{name}\",en,card,5\n")
+    out = tmp_path / "long"
+    run_batch(BatchRequest(root=small_workspace, orders=orders, out=out, mode="copies"))
+    document = pdfium.PdfDocument(out / "proof.pdf")
+    front = document[0]
+    text = front.get_textpage()
+    whole = text.get_text_range()
+    assert " ".join(name.split()) in " ".join(whole.split())
+    start = whole.index(name.split()[0])
+    rendered, _ = masters(plan(BuildRequest(root=small_workspace, out=tmp_path / "m", languages=("en",),
+                                            formats=("card",))))
+    areas = [a for a in rendered[("en", "card")].imprints if a.page == 0]
+    assert areas
+    letters, i = name.replace(" ", ""), start
+    for letter in letters:  # each letter of the name, in order, skipping the line breaks
+        while whole[i].isspace():
+            i += 1
+        assert whole[i] == letter
+        left, bottom, right, top = text.get_charbox(i)
+        assert any(a.x - 0.5 <= left and right <= a.x + a.width + 0.5 and a.y - 0.5 <= bottom
+                   and top <= a.y + a.height + 0.5 for a in areas), (letter, (left, bottom, right, top), areas)
+        i += 1
+    image = front.render(scale=300 / 72).to_pil()
+    decoded = zxingcpp.read_barcodes(image)
+    assert [d.text for d in decoded] == [distributor_link(load_campaign(small_workspace), "en", "LONG-1")]
 
 
 def test_shop_output_intent_is_used(small_workspace: Path, tmp_path: Path) -> None:
