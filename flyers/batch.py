@@ -40,6 +40,7 @@ from .workers import run_jobs
 MODES = ("copies", "sequenced")
 BATCH_KEYS = "batches"  # under .cache/: which inputs made each finished package
 SERIAL_FONT = "NotoSans-Regular.ttf"
+PACKING_CHUNK = 100  # distributors per packing-list layout; fixed, so bytes never depend on the cores
 
 
 @dataclass(frozen=True)
@@ -366,17 +367,24 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
     _concatenate(parts, folder / "proof.pdf")
 
 
-def _concatenate(parts: list[Path], target: Path) -> None:
+def _concatenate(parts: list[Path] | list[bytes], target: Path) -> None:
+    """One PDF of the pages of ``parts``, in order (temporary part files are removed)."""
+    import io
+
     import pikepdf
 
-    with pikepdf.open(parts[0]) as pdf:
+    def source(part: Path | bytes) -> Any:
+        return io.BytesIO(part) if isinstance(part, bytes) else part
+
+    with pikepdf.open(source(parts[0])) as pdf:
         for part in parts[1:]:
-            with pikepdf.open(part) as other:
+            with pikepdf.open(source(part)) as other:
                 pdf.pages.extend(other.pages)
         with atomic_open(target) as handle:
             pdf.save(handle, deterministic_id=True)
     for part in parts:
-        part.unlink()
+        if isinstance(part, Path):
+            part.unlink()
 
 
 def _job(campaign: Campaign, request: BatchRequest, orders: list[Order], groups: list[Distributor],
@@ -422,13 +430,17 @@ def _documents(campaign: Campaign, fonts: FontBook, languages: dict[str, Languag
                  for o in group.orders]
         boxes.append({"id": group.id, "name": group.name, "contact": group.contact, "lines": lines,
                       "total": group.pieces})
-    context = {"job": job, "distributors": boxes, "fonts": stack, "date": date.isoformat()}
-    documents = {"job.pdf": "batch/job.html", "packing-lists.pdf": "batch/packing.html"}
-    jobs = [(env.get_template(t).render(context), str(campaign.templates_dir), str(campaign.root), False)
-            for t in documents.values()]
-    names = list(documents)
-    for index, pdf in _render_html(campaign, fonts, jobs, names):
-        write_bytes(folder / names[index], pdf)
+    context = {"job": job, "fonts": stack, "date": date.isoformat(), "count": len(boxes)}
+    pages = [("job.pdf", env.get_template("batch/job.html").render(context))]
+    packing = env.get_template("batch/packing.html")
+    for first in range(0, len(boxes), PACKING_CHUNK):  # chunks lay out in parallel
+        chunk = boxes[first:first + PACKING_CHUNK]
+        pages.append((f"packing-lists.pdf ({first + 1}-{first + len(chunk)})",
+                      packing.render(context | {"distributors": chunk, "first": first})))
+    jobs = [(html, str(campaign.templates_dir), str(campaign.root), False) for _, html in pages]
+    rendered = dict(_render_html(campaign, fonts, jobs, [name for name, _ in pages]))
+    write_bytes(folder / "job.pdf", rendered[0])
+    _concatenate([rendered[i] for i in range(1, len(pages))], folder / "packing-lists.pdf")
 
 
 def _serial_ranges(orders: list[Order]) -> dict[int, str]:

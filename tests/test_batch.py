@@ -25,6 +25,11 @@ from .conftest import ROOT, copy_workspace, run_cli, tool
 SMALL = ROOT / "tests" / "data" / "orders-small.csv"
 
 
+def pdf_pages(path: Path) -> int:
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
+
+
 def tree_hashes(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -313,5 +318,8 @@ def test_default_campaign_package(full_build: Path) -> None:
     text = "\n".join(preflight.pdf_text(folder / "packing-lists.pdf"))
     totals = [int(n.replace(",", "")) for n in re.findall(r"total pieces in this box\s+([\d,]+)", text)]
     assert len(totals) == 400 and sum(totals) == 30000
+    numbers = [int(n) for n in re.findall(r"packing list (\d+) of 400", text)]
+    assert numbers == list(range(1, 401))  # one page per box, numbered straight across layout chunks
+    assert pdf_pages(folder / "packing-lists.pdf") == 400
     check = subprocess.run([tool("sha256sum"), "-c", "--quiet", "SHA256SUMS"], cwd=folder, check=False)
     assert check.returncode == 0
