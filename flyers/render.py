@@ -275,7 +275,7 @@ def make_fetcher(root: Path) -> Any:
 
 
 @functools.lru_cache(maxsize=1)
-def _font_configuration() -> Any:
+def font_configuration() -> Any:
     """One WeasyPrint font configuration per worker process, reused by every render.
 
     Loading the fonts once instead of once per layout saves a tenth of a second
@@ -295,7 +295,7 @@ def weasy_render(html: str, base: Path, root: Path) -> tuple[Any, list[str]]:
     logger.addHandler(trap)
     try:
         document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/",
-                                   url_fetcher=make_fetcher(root)).render(font_config=_font_configuration())
+                                   url_fetcher=make_fetcher(root)).render(font_config=font_configuration())
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise RenderError(str(exc)) from None
     finally:
