@@ -480,6 +480,11 @@ def imprint_job_pdf(job: tuple[str, str, str, bool]) -> bytes:
 
 
 def _used_height(page: Any) -> float:
-    """Height, in CSS px, of the content laid out on a page (its root box's margin box)."""
-    root = page._page_box.children[0] if page._page_box.children else None
-    return float(root.margin_height()) if root is not None else 0.0
+    """Height, in CSS px from the page top, down to the bottom of the page's last section.
+
+    Not the root box's height: WeasyPrint stretches a block that breaks across
+    pages to the bottom of each page it leaves.
+    """
+    bottoms = [box.position_y + box.margin_height() for box in _descendants(page._page_box)
+               if getattr(box, "element_tag", None) == "section"]
+    return float(max(bottoms, default=0.0))

@@ -217,6 +217,20 @@ def test_unchanged_rerun_writes_nothing_and_a_damaged_file_is_remade(small_works
 
 
 
+def test_a_short_name_prints_at_the_imprint_type_size(copies: Path, small_workspace: Path, tmp_path: Path) -> None:
+    """A name that fits is not shrunk: its capitals stand as tall as the imprint's type size
+    (62% of the imprint area over 2.9 lines) makes them, not a fraction of it."""
+    rendered, _ = masters(plan(BuildRequest(root=small_workspace, out=tmp_path / "m", languages=("es",),
+                                            formats=("card",))))
+    area = rendered[("es", "card")].imprints[0]
+    cap_height = 0.714 * area.height * 0.62 / 2.9  # Noto Sans capitals are 0.714 em
+    document = pdfium.PdfDocument(copies / "proof.pdf")
+    pages = [document[i].get_textpage() for i in range(len(document))]
+    text, at = next((t, t.get_text_range().find("St. Mark")) for t in pages if "St. Mark" in t.get_text_range())
+    _, bottom, _, top = text.get_charbox(at)  # the "S"
+    assert top - bottom >= 0.9 * cap_height, (top - bottom, cap_height)
+
+
 def test_a_very_long_distributor_name_prints_whole_inside_the_card(small_workspace: Path, tmp_path: Path) -> None:
     """A name far longer than the imprint line is set smaller, complete, inside the trim,
     and the card's QR code still decodes."""
