@@ -27,7 +27,17 @@ from . import __version__, catalogs
 from .build import CACHE_DIR, DEFAULT_PROFILE, BuildRequest, file_digest, masters, plan
 from .campaign import Campaign, load_campaign, source_date
 from .errors import FlyersError
-from .files import atomic_open, clean_temp_files, sha256_bytes, sha256_file, write_bytes, write_json, write_text
+from .files import (
+    atomic_open,
+    clean_temp_files,
+    sha256_bytes,
+    sha256_file,
+    sha256sums,
+    sha256sums_hold,
+    write_bytes,
+    write_json,
+    write_text,
+)
 from .fontstack import FontBook, fontconfig_file
 from .impose import DEFAULT_SHEET, PT, SheetLayout, crop_marks, cut_and_stack, layout
 from .languages import Language, resolve_all
@@ -123,14 +133,13 @@ def _batch_key(request: BatchRequest, campaign: Campaign, profile: Path, rendere
     """Everything a package depends on: orders, options, masters, templates, fonts, date."""
     digest = hashlib.sha256()
     digest.update(f"{__version__}\0{request.mode}\0{request.sheet}\0{source_date(campaign).isoformat()}".encode())
-    digest.update(request.orders.read_bytes())
-    digest.update(profile.read_bytes())
+    digest.update(file_digest(request.orders) + file_digest(profile))
     for (tag, fmt), master in sorted(rendered.items()):
         digest.update(f"{tag}/{fmt}:{master.key}\0".encode())
     templates = campaign.templates_dir
     for path in sorted([*templates.joinpath("batch").rglob("*"), templates / "imprint.html"]):
         if path.is_file():
-            digest.update(path.name.encode() + path.read_bytes())
+            digest.update(path.name.encode() + b"\0" + file_digest(path))
     for files in fonts.families.values():
         for path in files:
             digest.update(path.name.encode() + b"\0" + file_digest(path))
@@ -146,16 +155,8 @@ def _key_file(campaign: Campaign, folder: Path) -> Path:
 
 def _finished(folder: Path, marker: Path, key: str) -> bool:
     """True when the package in ``folder`` was made from ``key`` and verifies against SHA256SUMS."""
-    sums = folder / "SHA256SUMS"
-    if not (marker.is_file() and sums.is_file() and folder.with_suffix(".zip").is_file()):
-        return False
-    if marker.read_text("utf-8").strip() != key:
-        return False
-    for line in sums.read_text("utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        if not (folder / name).is_file() or sha256_file(folder / name) != digest:
-            return False
-    return True
+    return (marker.is_file() and marker.read_text("utf-8").strip() == key
+            and folder.with_suffix(".zip").is_file() and sha256sums_hold(folder))
 
 
 def _output_intent(request: BatchRequest) -> Path:
@@ -213,8 +214,7 @@ def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language
             variants=variants, date=date.isoformat())
         jobs.append((html, str(campaign.templates_dir), str(campaign.root), False))
         names.append(fmt)
-    conf = fontconfig_file(fonts, campaign.root / CACHE_DIR)
-    result = {names[i]: pdf for i, pdf in run_jobs(imprint_job_pdf, jobs, conf, names)}
+    result = {names[i]: pdf for i, pdf in _render_html(campaign, fonts, jobs, names, imprint_job_pdf)}
     for fmt, pdf in result.items():
         pages, wanted = len(page_boxes(pdf)), len(_imprint_variants(orders, fmt))
         if pages != wanted:  # a name that overflowed its box would shift every later imprint
@@ -235,9 +235,11 @@ def _shared_by(campaign: Campaign, language: Language) -> Callable[[str], Markup
 
 
 def _render_html(campaign: Campaign, fonts: FontBook, jobs: list[tuple[str, str, str, bool]],
-                 labels: list[str]) -> Iterator[tuple[int, bytes]]:
+                 labels: list[str], worker: Callable[[tuple[str, str, str, bool]], bytes] = html_job_pdf,
+                 ) -> Iterator[tuple[int, bytes]]:
+    """Render HTML jobs to PDF in the workers, with the workspace's fonts only."""
     conf = fontconfig_file(fonts, campaign.root / CACHE_DIR)
-    yield from run_jobs(html_job_pdf, jobs, conf, labels)
+    yield from run_jobs(worker, jobs, conf, labels)
 
 
 def _env(campaign: Campaign) -> jinja2.Environment:
@@ -459,10 +461,9 @@ def _serial_ranges(orders: list[Order]) -> dict[int, str]:
 
 
 def _checksums(folder: Path) -> None:
-    paths = sorted(p.relative_to(folder) for p in folder.rglob("*")
-                   if p.is_file() and p.name != "SHA256SUMS" and not p.name.startswith("."))
-    lines = [f"{sha256_file(folder / p)}  {p.as_posix()}" for p in paths]
-    write_text(folder / "SHA256SUMS", "\n".join(lines) + "\n")
+    paths = [p.relative_to(folder) for p in folder.rglob("*")
+             if p.is_file() and p.name != "SHA256SUMS" and not p.name.startswith(".")]
+    write_text(folder / "SHA256SUMS", sha256sums(folder, paths))
 
 
 def _zip(folder: Path, target: Path, date: dt.datetime) -> None:

@@ -23,7 +23,7 @@ from babel.messages.catalog import Catalog
 from . import __version__, catalogs
 from .campaign import Campaign, Format, load_campaign, source_date
 from .errors import CatalogError, FlyersError
-from .files import clean_temp_files, sha256_bytes, sha256_file, write_bytes, write_json
+from .files import clean_temp_files, has_digest, sha256_bytes, write_bytes, write_json
 from .fontstack import FontBook, fontconfig_file, load_fonts
 from .languages import Language, resolve_all
 from .qr import QRCode, encode, module_mm
@@ -309,7 +309,7 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
         for variant, rel in artifact_paths(tag, name).items():
             source = sha256_bytes(f"{master.key}\0{code.link if code else ''}\0{variant}".encode())[:32]
             old = previous.get(rel)
-            if old and old.get("source") == source and _unchanged(out / rel, str(old.get("sha256"))):
+            if old and old.get("source") == source and has_digest(out / rel, str(old.get("sha256"))):
                 digest = str(old["sha256"])
             else:
                 data = single_piece(master.pdf, master.slots, code, f"{rel}", home=variant == "home")
@@ -321,10 +321,6 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
         write_bytes(path, data)
     write_manifest(out, artifacts)
     return artifacts
-
-
-def _unchanged(path: Path, digest: str) -> bool:
-    return path.is_file() and sha256_file(path) == digest
 
 
 def _manifest_entries(out: Path) -> dict[str, dict[str, object]]:

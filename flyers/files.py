@@ -86,6 +86,23 @@ def clean_temp_files(folder: Path) -> int:
     return count
 
 
+def has_digest(path: Path, digest: str) -> bool:
+    """True when ``path`` is a file whose SHA-256 is ``digest`` (hex)."""
+    return path.is_file() and sha256_file(path) == digest
+
+
+def sha256sums_hold(folder: Path, name: str = "SHA256SUMS") -> bool:
+    """What ``sha256sum -c`` would say of ``folder/name``: every listed file matches."""
+    sums = folder / name
+    if not sums.is_file():
+        return False
+    for line in sums.read_text("utf-8").splitlines():
+        digest, _, path = line.partition("  ")
+        if not has_digest(folder / path, digest):
+            return False
+    return True
+
+
 def sha256sums(folder: Path, paths: list[Path]) -> str:
     """Text in the ``sha256sum -c`` format for ``paths`` (relative to ``folder``)."""
     lines = [f"{sha256_file(folder / p)}  {p.as_posix()}" for p in sorted(paths)]

@@ -15,6 +15,7 @@ import functools
 import logging
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -335,13 +336,15 @@ def _descendants(box: Any) -> Any:
         yield from _descendants(child)
 
 
-def write_master_pdf(document: Any, identifier: bytes, pdfx: bool) -> bytes:
+def write_master_pdf(document: Any, identifier: bytes, pdfx: bool,
+                     edit: Callable[[Any], None] | None = None) -> bytes:
     """Serialise a laid-out document; PDF/X-4 when a CMYK output intent is present.
 
     WeasyPrint writes it uncompressed and qpdf compresses it: pydyf compresses
     every stream at level 9 and the output profile (370 KB) twice, which cost a
     sixth of each master's render; qpdf does it once, at zlib's default level,
-    and leaves the XMP metadata uncompressed as PDF/X wants.
+    and leaves the XMP metadata uncompressed as PDF/X wants.  ``edit``, if given,
+    changes the pikepdf document before that single save.
     """
     import io
 
@@ -353,6 +356,8 @@ def write_master_pdf(document: Any, identifier: bytes, pdfx: bool) -> bytes:
     raw = document.write_pdf(**options)
     assert isinstance(raw, bytes)
     with pikepdf.open(io.BytesIO(raw)) as pdf:
+        if edit is not None:
+            edit(pdf)
         out = io.BytesIO()
         pdf.save(out, compress_streams=True, deterministic_id=True)
         return out.getvalue()
@@ -438,17 +443,22 @@ def _check_coverage(fonts: FontBook, catalog: LoadedCatalog, fmt: Format, html: 
         )
 
 
+def _job_document(job: tuple[str, str, str, bool]) -> Any:
+    """Lay out a worker job's HTML under the flyers' rules; a warning is an error."""
+    html, base, root, _pdfx = job
+    document, warnings = weasy_render(html, Path(base), Path(root))
+    if warnings:
+        raise RenderError("WeasyPrint warned (treated as an error)", warnings[:10])
+    return document
+
+
 def html_job_pdf(job: tuple[str, str, str, bool]) -> bytes:
     """Worker entry: render a finished HTML document (job ticket, imprints...) to PDF.
 
     ``job`` is (html, base folder, workspace root, pdf/x).  Same rules as the
     flyers: workspace files only, and any WeasyPrint warning is an error.
     """
-    html, base, root, pdfx = job
-    document, warnings = weasy_render(html, Path(base), Path(root))
-    if warnings:
-        raise RenderError("WeasyPrint warned (treated as an error)", warnings[:10])
-    return write_master_pdf(document, b"kyr-flyers-batch", pdfx=pdfx)
+    return write_master_pdf(_job_document(job), b"kyr-flyers-batch", pdfx=job[3])
 
 
 def imprint_job_pdf(job: tuple[str, str, str, bool]) -> bytes:
@@ -457,16 +467,12 @@ def imprint_job_pdf(job: tuple[str, str, str, bool]) -> bytes:
     The media box of every page shrinks to the height its section used, so the
     stamping stage can scale each imprint to fit its area exactly.
     """
-    import io
-
     import pikepdf
 
-    html, base, root, pdfx = job
-    document, warnings = weasy_render(html, Path(base), Path(root))
-    if warnings:
-        raise RenderError("WeasyPrint warned (treated as an error)", warnings[:10])
+    document = _job_document(job)
     used = [_used_height(page) * CSS_PX_TO_PT for page in document.pages]
-    with pikepdf.open(io.BytesIO(write_master_pdf(document, b"kyr-flyers-imprint", pdfx=pdfx))) as pdf:
+
+    def crop(pdf: pikepdf.Pdf) -> None:
         for page, height in zip(pdf.pages, used, strict=True):
             x0, _y0, x1, y1 = (float(v) for v in page.obj.MediaBox)
             box = pikepdf.Array([x0, y1 - max(height, 1.0), x1, y1])
@@ -474,9 +480,8 @@ def imprint_job_pdf(job: tuple[str, str, str, bool]) -> bytes:
             for name in ("/CropBox", "/TrimBox", "/BleedBox", "/ArtBox"):
                 if name in page.obj:
                     page.obj[name] = box
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
-        return out.getvalue()
+
+    return write_master_pdf(document, b"kyr-flyers-imprint", pdfx=job[3], edit=crop)
 
 
 def _used_height(page: Any) -> float:
