@@ -12,13 +12,12 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-
-from babel.messages.catalog import Catalog
 
 from . import __version__, catalogs
 from .campaign import Campaign, Format, load_campaign, source_date
@@ -54,6 +53,9 @@ class BuildRequest:
     strict: bool = False
     require_reviewed: bool = False
     timeout_s: float = 180.0  # per page; a pathological translation fails instead of hanging
+    # Why every language must build, as the refusal says it: the option a user passed,
+    # or the command that needs it (a print batch needs every ordered language).
+    strict_reason: str = "--strict"
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,12 @@ class BuildResult:
     """What happened, for the summary table and the exit status."""
 
     artifacts: list[Artifact] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # not ready yet (missing, fuzzy): exit 0
+    failed: dict[str, str] = field(default_factory=dict)  # broken catalogs: the others build, exit 1
     cached: int = 0
     rendered: int = 0
+    warnings: tuple[str, ...] = ()
+    stale: list[str] = field(default_factory=list)  # files moved out of output/
 
 
 @dataclass(frozen=True)
@@ -102,36 +107,72 @@ class Plan:
 
     campaign: Campaign
     fonts: FontBook
-    template: Catalog
+    template: catalogs.Templates
     loaded: dict[str, catalogs.LoadedCatalog]
     formats: tuple[str, ...]
     skipped: dict[str, str]
+    failed: dict[str, str] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()  # the languages asked for (built or not)
 
 
 def plan(request: BuildRequest) -> Plan:
-    """Validate everything a build needs before any rendering starts."""
-    campaign = load_campaign(request.root)
+    """Validate everything a build needs before any rendering starts.
+
+    A language that cannot be built (no catalog, sentences missing, a broken
+    catalog) is left out and named, never printed in English; the others are
+    built.  ``strict`` makes any of that an error before anything renders.
+    """
+    campaign = load_campaign(request.root, strict=request.strict)
     fonts = load_fonts(campaign.fonts_dir)
     languages = resolve_all(campaign)
     for language in languages.values():  # a language without fonts is a campaign error, asked for or not
         fonts.stack(language)
     selected_langs = _select(request.languages, tuple(languages), "language", "flyers languages")
     selected_formats = _select(request.formats, tuple(campaign.formats), "format", "flyers formats")
-    template = catalogs.extract(campaign)
+    _refuse_placeholder_link(campaign, selected_formats)
+    template = catalogs.templates(campaign)
     loaded: dict[str, catalogs.LoadedCatalog] = {}
     skipped: dict[str, str] = {}
+    failed: dict[str, str] = {}
     for tag in selected_langs:
-        language = languages[tag]
-        catalog = catalogs.load(campaign, language)
+        try:
+            catalog = catalogs.load(campaign, languages[tag])
+        except catalogs.CatalogMissing:
+            skipped[tag] = _next_step(campaign, tag, template)
+            continue
+        except CatalogError as exc:
+            failed[tag] = exc.render()
+            continue
         reason = _refusal(catalog, template, request)
         if reason:
             skipped[tag] = reason
         else:
             loaded[tag] = catalog
-    if skipped and request.strict:
-        raise CatalogError("--strict: some languages cannot be built",
-                           [f"{tag}: {why}" for tag, why in skipped.items()])
-    return Plan(campaign, fonts, template, loaded, selected_formats, skipped)
+    if (skipped or failed) and request.strict:
+        raise CatalogError(f"{request.strict_reason}: some languages cannot be built",
+                           [f"{tag}: {why}" for tag, why in {**failed, **skipped}.items()])
+    return Plan(campaign, fonts, template, loaded, selected_formats, skipped, failed, selected_langs)
+
+
+def _next_step(campaign: Campaign, tag: str, template: catalogs.Templates) -> str:
+    """What a language without a catalog needs, and the command that starts it."""
+    count = len(template.msgids())
+    pots = f"{catalogs.pot_path(campaign).relative_to(campaign.root)}"
+    return (f"no catalog yet ({count} sentences to translate); send {pots} and "
+            f"{catalogs.CORE_POT_NAME} to a translator, or run `flyers translations add {tag}`")
+
+
+def _refuse_placeholder_link(campaign: Campaign, formats: tuple[str, ...]) -> None:
+    """A generic workspace's QR leads to a placeholder: refuse to print it."""
+    if campaign.site_url or not campaign.qr.is_placeholder:
+        return
+    with_qr = [name for name in formats if campaign.formats[name].has_qr]
+    if with_qr:
+        raise FlyersError(
+            f"{campaign.root / 'campaign.toml'}: [qr] link: {campaign.qr.link!r} is the placeholder of a new "
+            f"workspace; set it (and [qr] display) to your campaign's page before printing "
+            f"{', '.join(with_qr)}"
+        )
 
 
 def _select(asked: tuple[str, ...], known: tuple[str, ...], what: str, hint: str) -> tuple[str, ...]:
@@ -143,11 +184,13 @@ def _select(asked: tuple[str, ...], known: tuple[str, ...], what: str, hint: str
     return tuple(a for a in known if a in asked) if asked else known
 
 
-def _refusal(catalog: catalogs.LoadedCatalog, template: Catalog, request: BuildRequest) -> str:
+def _refusal(catalog: catalogs.LoadedCatalog, template: catalogs.Templates, request: BuildRequest) -> str:
     """Why a language must not be printed, or '' when it may."""
     missing = catalogs.missing(catalog, template)
     if missing:
-        return f"{len(missing)} sentence(s) missing or fuzzy in {catalog.path}; first: {missing[0]!r}"
+        where = sorted({str(catalog.where(m)) for m in missing})
+        return (f"{len(missing)} sentence(s) missing or fuzzy in {' and '.join(where)}; first: {missing[0]!r}; "
+                "translate them (`flyers translations status` lists the languages)")
     if request.require_reviewed and not catalog.source and catalog.review.status != "reviewed":
         return f"--require-reviewed: {catalog.path} is a {catalog.review.status} translation"
     return ""
@@ -168,6 +211,7 @@ def cache_key(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog, 
     profile = file_digest(options.profile) if options.profile else b""
     digest.update(pickle.dumps((portable, fmt, loaded, options.bleed_in, profile), protocol=5))
     digest.update(_templates_digest(campaign.templates_dir))
+    digest.update(_templates_digest(catalogs.core_templates_dir()))
     for path in fonts.files(catalog.language):
         digest.update(path.name.encode() + b"\0" + file_digest(path))
     return digest.hexdigest()[:32]
@@ -323,6 +367,46 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
     return artifacts
 
 
+def current_paths(campaign: Campaign, languages: tuple[str, ...], formats: tuple[str, ...],
+                  built: set[str]) -> set[str]:
+    """The output paths the campaign still makes: this run's files, and those of the
+    (language, format) pairs of campaign.toml this run was not asked for."""
+    keep = set(built)
+    for tag in campaign.languages:
+        for name in campaign.formats:
+            if tag not in languages or name not in formats:
+                keep.update(artifact_paths(tag, name).values())
+    return keep
+
+
+def sweep_stale(campaign: Campaign, out: Path, keep: set[str]) -> list[str]:
+    """Move PDFs under output/flyers/ that the campaign no longer makes out of output/.
+
+    A language left out (its English changed, its catalog broke) or dropped
+    from campaign.toml must not leave its old flyers where a print shop or the
+    site would take them.  They go to ``.cache/stale-output/`` (not deleted:
+    someone may want to compare), and the manifest stops listing them.
+    """
+    folder = out / "flyers"
+    moved: list[str] = []
+    aside = campaign.root / CACHE_DIR / "stale-output"
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+        rel = path.relative_to(out).as_posix()
+        if not path.is_file() or rel in keep:
+            continue
+        target = aside / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        moved.append(rel)
+    for sub in sorted(folder.rglob("*"), reverse=True) if folder.is_dir() else ():
+        if sub.is_dir() and not any(sub.iterdir()):
+            sub.rmdir()
+    if moved:
+        entries = _manifest_entries(out)
+        write_json(out / MANIFEST, {"artifacts": [entries[k] for k in sorted(entries) if k in keep]})
+    return moved
+
+
 def _manifest_entries(out: Path) -> dict[str, dict[str, object]]:
     """The manifest's entries by path ({} when there is none or it is unreadable)."""
     try:
@@ -355,5 +439,9 @@ def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None 
 
     rendered, count = masters(build_plan, tick, timeout_s=request.timeout_s)
     artifacts = write_deliverables(build_plan, rendered, request.out)
-    return BuildResult(artifacts=artifacts, skipped=build_plan.skipped,
-                       cached=total - count, rendered=count)
+    keep = current_paths(build_plan.campaign, build_plan.languages, build_plan.formats,
+                         {a.path for a in artifacts})
+    stale = sweep_stale(build_plan.campaign, request.out, keep)
+    return BuildResult(artifacts=artifacts, skipped=build_plan.skipped, failed=build_plan.failed,
+                       cached=total - count, rendered=count,
+                       warnings=build_plan.campaign.warnings + build_plan.fonts.warnings, stale=stale)

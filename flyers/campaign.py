@@ -231,8 +231,8 @@ def _not_empty(value: str) -> str:
 
 
 def _cmyk(value: Any) -> tuple[float, float, float, float]:
-    ok = isinstance(value, (list, tuple)) and len(value) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 100
-                                 for v in value)
+    ok = isinstance(value, (list, tuple)) and len(value) == 4 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 100 for v in value)
     if not ok:
         raise ValueError(f"must be four CMYK percentages from 0 to 100, got {value!r}")
     c, m, y, k = (float(v) for v in value)
@@ -305,7 +305,8 @@ class ContactTable(Table):
     url: str = ""
     opens: TimeValue | None = None
     closes: TimeValue | None = None
-    days: Annotated[list[Weekday], Field(min_length=2, max_length=2)] = ["mon", "fri"]
+    days: Annotated[list[Weekday], Field(min_length=2, max_length=2)] = Field(
+        default_factory=lambda: ["mon", "fri"])
 
 
 class QRTable(Table):
@@ -336,7 +337,7 @@ class FormatTable(Table):
     font_size: LengthStr
     min_font_size: LengthStr
     qr_size: LengthStr | None = None
-    sections: list[str] = []
+    sections: list[str] = Field(default_factory=list)
 
 
 class LocaleTable(Table):
@@ -358,11 +359,11 @@ class PrintTable(Table):
 class CampaignFile(Table):
     campaign: CampaignTable
     facts: FactsTable | None = None
-    contacts: dict[str, ContactTable] = {}
+    contacts: dict[str, ContactTable] = Field(default_factory=dict)
     qr: QRTable
     colours: ColoursTable = ColoursTable()
     formats: dict[str, FormatTable]
-    locales: dict[str, LocaleTable] = {}
+    locales: dict[str, LocaleTable] = Field(default_factory=dict)
     site: SiteTable = SiteTable()
     print: PrintTable = PrintTable()
 

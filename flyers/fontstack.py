@@ -17,8 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
-
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from .errors import ConfigError
 from .languages import Language
@@ -84,8 +83,8 @@ class FontsFile(Table):
     """The schema of ``fonts/fonts.toml`` (see :mod:`flyers.schema`)."""
 
     families: dict[str, FamilyTable]
-    scripts: dict[str, list[str]] = {}
-    languages: dict[str, list[str]] = {}
+    scripts: dict[str, list[str]] = Field(default_factory=dict)
+    languages: dict[str, list[str]] = Field(default_factory=dict)
 
 
 def load_fonts(folder: Path) -> FontBook:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_day_names
 
 from .campaign import Campaign, LocaleData
 from .errors import ConfigError
@@ -36,6 +36,11 @@ class Language:
     def format_date(self, value: dt.date) -> str:
         """A long date in this language ("6 de febrero de 2026")."""
         return format_date(value, format="long", locale=self.formatting_locale)
+
+    def weekday(self, day: str) -> str:
+        """A weekday ("mon".."sun") by its CLDR name in this language ("lunes")."""
+        index = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(day)
+        return str(get_day_names("wide", locale=self.formatting_locale)[index])
 
     def format_time(self, value: dt.time) -> str:
         """A short clock time in this language's convention ("9:00 AM", "09:00")."""

@@ -10,7 +10,6 @@ missing resource or a broken stylesheet on 30,000 printed sheets.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 import mimetypes
@@ -25,7 +24,7 @@ import nh3
 from markupsafe import Markup
 
 from .campaign import Campaign, Format, source_date
-from .catalogs import PLACEHOLDER_RE, LoadedCatalog
+from .catalogs import PLACEHOLDER_RE, LoadedCatalog, core_templates_dir
 from .errors import CatalogError, RenderError
 from .fontstack import FontBook
 
@@ -98,12 +97,11 @@ class StrictGettext:
     def gettext(self, msgid: str) -> str:
         text = self.catalog.gettext(msgid)
         if text is None:
-            where = self.catalog.path or self.catalog.language.tag
-            raise CatalogError(f"{where}: no usable translation (missing or fuzzy) for {msgid!r}")
+            raise CatalogError(f"{self.catalog.where(msgid)}: no usable translation (missing or fuzzy) for {msgid!r}")
         wanted = sorted(PLACEHOLDER_RE.findall(msgid))
         if sorted(PLACEHOLDER_RE.findall(text)) != wanted or "%" in PLACEHOLDER_RE.sub("", text):
             raise CatalogError(
-                f"{self.catalog.path}: translation of {msgid!r} must use exactly the "
+                f"{self.catalog.where(msgid)}: translation of {msgid!r} must use exactly the "
                 f"placeholders {', '.join('%(' + w + ')s' for w in wanted) or '(none)'}"
             )
         self.used.append(msgid)
@@ -140,7 +138,9 @@ _COMPILED = _CompiledTemplates()  # per process; holds code, never language or l
 def make_environment(campaign: Campaign, catalog: LoadedCatalog) -> tuple[jinja2.Environment, StrictGettext]:
     """A fresh sandbox-free but autoescaping Environment bound to one language."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(campaign.templates_dir),
+        # The workspace's templates first (a campaign may override any), then the engine's core text.
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(campaign.templates_dir),
+                                    jinja2.FileSystemLoader(core_templates_dir())]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -156,7 +156,7 @@ def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: Font
             options: PrintOptions, font_size_pt: float) -> dict[str, Any]:
     """Everything a template may use; values are plain data, formatted per language."""
     language = catalog.language
-    legal = campaign.contacts["legal"]
+    contacts = _contacts(campaign, catalog)
     return {
         "campaign": campaign,
         "language": {
@@ -187,24 +187,41 @@ def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: Font
             "paper": Markup(cmyk_css(campaign.colours["paper"])),
             "text": Markup(cmyk_css((0, 0, 0, 100))),
         },
-        "facts": {
-            "signed": language.format_date(campaign.facts.signed),
-            "mayor": campaign.facts.mayor,
-            "number": campaign.facts.order_number,
-        },
-        "contacts": {
-            **{key: c for key, c in campaign.contacts.items()},
-            "legal": {
-                "name": legal.name,
-                "phone": legal.phone,
-                "opens": language.format_time(legal.opens or dt.time(9)),
-                "closes": language.format_time(legal.closes or dt.time(18)),
-            },
-        },
+        "facts": _facts(campaign, catalog),
+        "contacts": contacts,
+        "contact_list": [c for key, c in contacts.items() if key != "card"],
         "qr": {"display": campaign.qr.display},
         "review": {"draft": not catalog.source and catalog.review.status != "reviewed"},
         "build": {"date": build_date(campaign)},
     }
+
+
+def _facts(campaign: Campaign, catalog: LoadedCatalog) -> dict[str, str]:
+    facts = campaign.facts
+    if facts is None:  # only sections that use [facts] read it, and those require it
+        return {}
+    return {"signed": catalog.language.format_date(facts.signed),
+            "mayor": catalog.name("[facts] mayor", facts.mayor), "number": facts.order_number}
+
+
+def _contacts(campaign: Campaign, catalog: LoadedCatalog) -> dict[str, dict[str, str]]:
+    """Each [contacts.*] table as the language prints it: its name as the local
+    catalog spells it, times in the language's clock, opening days by CLDR's
+    weekday names.  ``card`` is the line the wallet card prints: ``legal`` if
+    there is one, else the first contact with a phone."""
+    language = catalog.language
+    shown: dict[str, dict[str, str]] = {}
+    for key, c in campaign.contacts.items():
+        shown[key] = {
+            "key": key, "name": catalog.name(f"[contacts.{key}] name", c.name), "phone": c.phone, "url": c.url,
+            "opens": language.format_time(c.opens) if c.opens else "",
+            "closes": language.format_time(c.closes) if c.closes else "",
+            "first_day": language.weekday(c.days[0]), "last_day": language.weekday(c.days[1]),
+        }
+    card = shown.get("legal") or next((c for c in shown.values() if c["phone"]), None)
+    if card is not None:
+        shown["card"] = card
+    return shown
 
 
 def build_date(campaign: Campaign) -> str:

@@ -295,7 +295,8 @@ def _render(campaign: Campaign, catalog: catalogs.LoadedCatalog, fonts: FontBook
     values = context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt)
     # The date beside the version: the campaign's own (or SOURCE_DATE_EPOCH), never the clock.
     date = catalog.language.format_date(source_date(campaign).date())
-    values["site"] = {"source_language": campaign.source_language, "date": date, **site}
+    values["site"] = {"source_language": campaign.source_language, "date": date,
+                      "sections": campaign.sections, **site}  # exactly what the flyers carry
     return render_template(env, name, values, "the download site")
 
 
