@@ -56,6 +56,7 @@ class BuildRequest:
     # Why every language must build, as the refusal says it: the option a user passed,
     # or the command that needs it (a print batch needs every ordered language).
     strict_reason: str = "--strict"
+    strict_config: bool = False  # unknown campaign.toml keys and sections are errors (the user's --strict)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def plan(request: BuildRequest) -> Plan:
     catalog) is left out and named, never printed in English; the others are
     built.  ``strict`` makes any of that an error before anything renders.
     """
-    campaign = load_campaign(request.root, strict=request.strict)
+    campaign = load_campaign(request.root, strict=request.strict_config)
     fonts = load_fonts(campaign.fonts_dir)
     languages = resolve_all(campaign)
     for language in languages.values():  # a language without fonts is a campaign error, asked for or not

@@ -349,7 +349,7 @@ def load(campaign: Campaign, language: Language) -> LoadedCatalog:
         for m in catalog:
             if not (m.id and isinstance(m.id, str) and m.string and not m.fuzzy):
                 continue
-            _check_placeholders(path, m.lineno, m.id, str(m.string))
+            _check_placeholders(path, m.lineno or 0, m.id, str(m.string))
             if m.context:
                 names.append((str(m.context), m.id, str(m.string)))
             else:

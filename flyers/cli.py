@@ -69,7 +69,8 @@ def main() -> None:
 @click.option("--format", "-f", "formats", multiple=True, metavar="NAME", help="Only this format (repeatable).")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: WORKSPACE/output).")
-@click.option("--strict", is_flag=True, help="Fail if any language has missing or fuzzy sentences.")
+@click.option("--strict", is_flag=True, help="Fail if any language cannot be built, or campaign.toml has "
+              "an unknown key or section.")
 @click.option("--require-reviewed", is_flag=True, help="Refuse translations not marked reviewed.")
 @click.option("--timeout", type=click.FloatRange(1, 3600), default=180, show_default=True,
               help="Seconds one page may take to lay out before the build stops with an error.")
@@ -81,7 +82,8 @@ def build(workspace: Path, languages: tuple[str, ...], formats: tuple[str, ...],
     from .build import build as run_build
 
     request = BuildRequest(root=workspace, out=out or workspace / "output", languages=languages,
-                           formats=formats, strict=strict, require_reviewed=require_reviewed, timeout_s=timeout)
+                           formats=formats, strict=strict, require_reviewed=require_reviewed, timeout_s=timeout,
+                           strict_config=strict)
     with Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("render", total=None)
@@ -114,8 +116,8 @@ def _print_outcome(result: Any, what: str = "not built") -> None:
     """Warnings, files moved aside, languages left out; exit 1 when a catalog is broken."""
     _print_warnings(result.warnings)
     for rel in result.stale:
-        console.print(f"[yellow]removed from output/:[/] {rel} (the campaign no longer makes it; "
-                      "kept in .cache/stale-output/)", highlight=False)
+        console.print(f"[yellow]moved out of output/:[/] {rel} (this campaign no longer makes it, or its "
+                      "language was not built; it is in .cache/stale-output/)", highlight=False)
     for tag, why in result.skipped.items():
         console.print(f"[yellow]{what}:[/] {tag}: {escape(why)}", highlight=False, soft_wrap=True)
     if result.failed:

@@ -114,8 +114,8 @@ def load_fonts(folder: Path) -> FontBook:
                 problems.append(f'[families."{name}"] files: {file.name} is not in {folder}')
         families[name] = files
     stacks = {"scripts": model.scripts, "languages": model.languages}
-    for section, table in stacks.items():
-        for key, names in table.items():
+    for section, stack in stacks.items():
+        for key, names in stack.items():
             for name in names:
                 if name not in families:
                     problems.append(f"[{section}] {key}: family {name!r} is not under [families]"

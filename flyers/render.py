@@ -395,10 +395,8 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     if len(document.pages) <= fmt.pages:
         best = (sizes[0], html, document)
     elif len(document.pages) > 2 * fmt.pages:  # shrinking by points cannot save this
-        raise RenderError(
-            f"{catalog.language.tag}/{fmt.name}: the text fills {len(document.pages)} pages; the format "
-            f"has {fmt.pages}. A translation is far too long: check {catalog.path or 'the templates'}"
-        )
+        raise RenderError(f"{catalog.language.tag}/{fmt.name}: the text fills {len(document.pages)} pages; the "
+                          f"format has {fmt.pages}. {_overflow_cause(catalog, fmt)}")
     else:  # bisect the smaller sizes for the largest that fits
         low, high = 1, len(sizes) - 1
         while low <= high:
@@ -411,8 +409,7 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     if best is None:
         raise RenderError(
             f"{catalog.language.tag}/{fmt.name}: the text does not fit on {fmt.pages} page(s) even at "
-            f"the format's min_font_size {fmt.min_font_size.css} (campaign.toml [formats.{fmt.name}]); "
-            "shorten the translation or raise the format's size"
+            f"the format's min_font_size {fmt.min_font_size.css}. {_overflow_cause(catalog, fmt)}"
         )
     size, html, document = best
     if len(document.pages) != fmt.pages:
@@ -426,6 +423,17 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     pdf = write_master_pdf(document, identifier, pdfx=options.profile is not None)
     return Master(pdf=pdf, pages=len(document.pages), font_size_pt=size, slots=slots, text=visible_text(html),
                   imprints=imprints)
+
+
+def _overflow_cause(catalog: LoadedCatalog, fmt: Format) -> str:
+    """Name the likely cause of text that does not fit: the English never overflows
+    because of a translation, so for it the format is too small for its sections."""
+    where = f"campaign.toml [formats.{fmt.name}]"
+    if catalog.source:
+        return (f"The format is too small for its sections: in {where} enlarge width/height, lower "
+                "min_font_size, or remove a section")
+    return (f"If the English {fmt.name} builds, this translation is too long for it "
+            f"(check {catalog.path}); if not, the format is too small for its sections ({where})")
 
 
 def _sizes(fmt: Format) -> list[float]:
@@ -454,10 +462,16 @@ def _check_coverage(fonts: FontBook, catalog: LoadedCatalog, fmt: Format, html: 
     missing = fonts.uncovered(catalog.language, visible_text(html))
     if missing:
         shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:12])
-        raise RenderError(
-            f"{catalog.language.tag}/{fmt.name}: no font in fonts/fonts.toml covers {shown}; "
-            "add a font for this script or re-cut the subsets with `make fonts`"
-        )
+        raise RenderError(f"{catalog.language.tag}/{fmt.name}: no font in fonts/fonts.toml covers {shown}; "
+                          f"{font_fix(fonts.folder)}")
+
+
+def font_fix(folder: Path) -> str:
+    """How to get a missing glyph: `make fonts` only where there is a Makefile to run it."""
+    if (folder.parent / "Makefile").is_file():
+        return "add a font for this script to fonts/fonts.toml, or re-cut the CJK subsets with `make fonts`"
+    return ("add a font file that covers it to fonts/ and list it in fonts/fonts.toml (the CJK fonts are "
+            "subsets: take the full Noto CJK font for characters they lack)")
 
 
 def _job_document(job: tuple[str, str, str, bool]) -> Any:

@@ -36,7 +36,7 @@ from .files import sha256_bytes, write_bytes, write_text
 from .fontstack import FontBook, load_fonts
 from .languages import Language, resolve_all
 from .qr import encode
-from .render import PrintOptions, context, make_environment, render_template, visible_text
+from .render import PrintOptions, context, font_fix, make_environment, render_template, visible_text
 
 SITE_DIR = "site"  # under the build's output folder
 MARKER = ".kyr-flyers-site"  # proves a folder is ours before stale files are removed
@@ -332,7 +332,7 @@ def _check_coverage(fonts: FontBook, pages: list[Page]) -> None:
             if missing:
                 shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:12])
                 raise RenderError(f"site {page.path}: no font in fonts/fonts.toml covers {shown} "
-                                  f"({language.tag}); re-cut the subsets with `make fonts`")
+                                  f"({language.tag}); {font_fix(fonts.folder)}")
 
 
 # --- stylesheet, fonts, script -------------------------------------------------------
