@@ -157,10 +157,13 @@ def plan(request: BuildRequest) -> Plan:
 
 def _next_step(campaign: Campaign, tag: str, template: catalogs.Templates) -> str:
     """What a language without a catalog needs, and the command that starts it."""
-    count = len(template.msgids())
-    pots = f"{catalogs.pot_path(campaign).relative_to(campaign.root)}"
-    return (f"no catalog yet ({count} sentences to translate); send {pots} and "
-            f"{catalogs.CORE_POT_NAME} to a translator, or run `flyers translations add {tag}`")
+    language = resolve_all(campaign)[tag]
+    local = [m for m in template.local if m.id and not m.context]
+    has_core = catalogs.core_po_path(campaign, language).is_file()
+    todo = len(local) if has_core else len(template.msgids())
+    folder = catalogs.po_path(campaign, language).parent.parent.relative_to(campaign.root)
+    return (f"no catalog yet ({todo} sentences to translate); run `flyers translations add {tag}`, "
+            f"then send {folder}/ to a translator")
 
 
 def _refuse_placeholder_link(campaign: Campaign, formats: tuple[str, ...]) -> None:

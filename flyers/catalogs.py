@@ -374,6 +374,12 @@ def _check_placeholders(path: Path, line: int, msgid: str, text: str) -> None:
 def read_checked(path: Path, campaign: Campaign | None = None) -> Catalog:
     """Read a catalog only after GNU msgfmt accepts it, so a malformed entry never
     prints garbage: its problems stop that language with ``file:line``."""
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogError(f"{path}:{line}: not UTF-8 (byte {exc.start}); save it as UTF-8") from None
     problems = msgfmt_syntax(path, campaign.root / ".cache" / "msgfmt" if campaign else None)
     if problems:
         raise CatalogError(f"{path}: msgfmt rejects this catalog", problems[:10])

@@ -40,7 +40,8 @@ def key_name(loc: Sequence[str | int]) -> str:
         if isinstance(item, int) and parts:
             parts[-1] += f"[{item}]"
         else:
-            parts.append(str(item))
+            text = str(item)
+            parts.append(text if text.replace("-", "").replace("_", "").isalnum() else f'"{text}"')
     if not parts:
         return ""
     *tables, key = parts

@@ -1,13 +1,18 @@
-"""campaign.toml validation: every problem reported at once, each naming its key."""
+"""campaign.toml, fonts.toml and orders validation: every problem at once, each naming its key."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from flyers.campaign import load_campaign
-from flyers.errors import ConfigError
+from flyers.errors import ConfigError, OrdersError
+from flyers.orders import read_orders
+
+from .conftest import run_cli
 
 
 def edit(workspace: Path, old: str, new: str) -> None:
@@ -65,3 +70,99 @@ def test_bad_language_tag_and_duplicate(workspace: Path) -> None:
 def test_missing_workspace_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"campaign\.toml: not found"):
         load_campaign(tmp_path)
+
+
+# --- typos: warned with the nearest known name, errors under --strict ---------------------------
+
+TYPOS = [
+    ('phone = "311"', 'phnoe = "311"', "[contacts.emergency] phnoe: unknown key; did you mean `phone`?"),
+    ('error_correction = "M"', 'error_corection = "H"',
+     "[qr] error_corection: unknown key; did you mean `error_correction`?"),
+    ('sections = ["door-short", "public", "eo13-short", "help-short"]',
+     'sections = ["door-short", "public", "eo-13", "help-short"]',
+     "[formats.half-letter] sections: unknown section 'eo-13'; did you mean `eo13`?"),
+    ("[colours]", "[colors]", "[colors]: unknown table; did you mean `colours`?"),
+]
+
+
+@pytest.mark.parametrize("old,new,message", TYPOS)
+def test_a_typo_is_a_warning_naming_the_key_and_an_error_under_strict(workspace: Path, old: str, new: str,
+                                                                      message: str) -> None:
+    edit(workspace, old, new)
+    warnings = load_campaign(workspace).warnings
+    assert any(w.startswith(message) for w in warnings), warnings
+    with pytest.raises(ConfigError) as info:
+        load_campaign(workspace, strict=True)
+    assert any(p.startswith(message) and "--strict" in p for p in info.value.problems), info.value.problems
+
+
+def test_typos_are_printed_by_the_build_and_stop_it_under_strict(workspace: Path) -> None:
+    for old, new, _ in TYPOS:
+        edit(workspace, old, new)
+    result = run_cli("build", "-w", str(workspace), "-l", "en", "-f", "interpreter")
+    assert result.returncode == 0, result.stderr
+    stderr = " ".join(result.stderr.split())
+    for _, _, message in TYPOS:
+        assert f"warning: {message}" in stderr, stderr
+    strict = run_cli("build", "-w", str(workspace), "-l", "en", "-f", "interpreter", "--strict")
+    assert strict.returncode == 1 and "Traceback" not in strict.stderr
+    assert "did you mean `error_correction`?" in strict.stderr
+
+
+def test_a_section_that_needs_facts_requires_them_and_only_then(workspace: Path) -> None:
+    text = (workspace / "campaign.toml").read_text("utf-8")
+    start, end = text.index("[facts]"), text.index("# Where to get help")
+    (workspace / "campaign.toml").write_text(text[:start] + text[end:], "utf-8")
+    found = problems(workspace)
+    assert any(p.startswith("[facts]: is required, because [formats.letter] sections has 'eo13'") for p in found)
+    text = (workspace / "campaign.toml").read_text("utf-8")
+    (workspace / "campaign.toml").write_text(text.replace('"eo13", ', "").replace('"eo13-short", ', ""), "utf-8")
+    campaign = load_campaign(workspace)
+    assert campaign.facts is None and "eo13" not in campaign.sections
+
+
+def test_wrong_types_are_all_reported_with_their_keys(workspace: Path) -> None:
+    edit(workspace, 'phone = "311"', "phone = 311")
+    edit(workspace, 'opens = "09:00"', 'opens = "nine"')
+    edit(workspace, 'signed = 2026-02-06', 'signed = "February"')
+    edit(workspace, '"en", "es",', '"en", "es", 7,')
+    found = problems(workspace)
+    assert "[contacts.emergency] phone: must be a str, got 311" in found
+    assert "[contacts.legal] opens: must be a time such as 09:00, got 'nine'" in found
+    assert any(p.startswith("[facts] signed: must be a date") for p in found)
+    assert "[campaign] languages[2]: must be a str, got 7" in found
+
+
+# --- fonts.toml and orders rows ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda t: "scripts = 5\n" + t.replace("[scripts]", "[ignored]"), "scripts: must be a table, got 5"),
+    (lambda t: re.sub(r'^Cyrl = .*$', 'Cyrl = "Noto Sans"', t, flags=re.M),
+     "[scripts] Cyrl: must be a list, got 'Noto Sans'; write [\"Noto Sans\"]"),
+    (lambda t: t.replace('files = ["NotoSans-Regular.ttf", "NotoSans-Bold.ttf"]', 'files = "NotoSans.ttf"'),
+     "[families.\"Noto Sans\"] files: must be a list, got 'NotoSans.ttf'; write [\"NotoSans.ttf\"]"),
+])
+def test_bad_fonts_toml_is_one_message_per_problem_never_a_traceback(workspace: Path, change: Any,
+                                                                      message: str) -> None:
+    path = workspace / "fonts" / "fonts.toml"
+    path.write_text(change(path.read_text("utf-8")), "utf-8")
+    result = run_cli("languages", "-w", str(workspace))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = [line.strip(" -") for line in result.stderr.splitlines()]
+    assert message in lines, result.stderr
+    assert len(lines) == 2, result.stderr  # the file, then exactly one problem
+
+
+def test_a_short_orders_row_names_the_missing_columns(workspace: Path, tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text("distributor_id,distributor_name,language,format,quantity\n"
+                      "c1,Church,es,card,10\nc2,Mosque,es,card\nc3,Temple,spa,crad,x\n", "utf-8")
+    with pytest.raises(OrdersError) as info:
+        read_orders(orders, load_campaign(workspace))
+    found = info.value.problems
+    assert f"{orders}:3: 4 cells but the header has 5 columns (no quantity); is a comma missing?" in found
+    assert f"{orders}:4: column language: 'spa' is not a campaign language" in " ".join(found)
+    assert any(p.endswith("did you mean `card`?") and "column format: 'crad'" in p for p in found), found
+    assert f"{orders}:4: column quantity: 'x' is not a whole number" in found
+    assert not any("quantity: ''" in p for p in found)

@@ -18,10 +18,9 @@ import pytest
 
 from flyers import catalogs, files, preflight
 from flyers.build import BuildRequest, build
-from flyers.campaign import load_campaign
 from flyers.errors import FlyersError
 
-from .conftest import ROOT, copy_workspace, run_cli
+from .conftest import ROOT, copy_workspace, own_core_catalog, run_cli
 
 SMALL = ROOT / "tests" / "data" / "orders-small.csv"
 HOSTILE = (
@@ -62,9 +61,9 @@ def all_objects_text(path: Path) -> bytes:
 
 
 def test_hostile_translation_is_stripped_reported_and_never_fetched(workspace: Path) -> None:
-    po = workspace / "translations/es/LC_MESSAGES/messages.po"
+    po = own_core_catalog(workspace, "es")
     set_msgstr(po, "Know Your Rights", HOSTILE)
-    set_msgstr(po, "Ask for an interpreter in your language.",
+    set_msgstr(po, "You can ask for an interpreter who speaks your language.",
                '<a href="http://evil.example/">Pida</a> un intérprete <iframe src="file:///etc/passwd"></iframe>')
     build(BuildRequest(root=workspace, out=workspace / "output", languages=("es",), formats=("letter", "card")))
     passwd = Path("/etc/passwd").read_bytes()[:40]
@@ -76,10 +75,10 @@ def test_hostile_translation_is_stripped_reported_and_never_fetched(workspace: P
         text = "".join(preflight.pdf_text(pdf_path))
         assert "Conozca" in text and "<script" not in text and "alert(1)" not in text and "<img" not in text
     # Reported with catalog, line and reason, by lint and by check.
-    problems = catalogs.lint(po, catalogs.extract(load_campaign(workspace)))
-    assert any(re.search(r"es/LC_MESSAGES/messages\.po:\d+: markup in the translation of 'Know Your Rights'", p)
+    problems = catalogs.lint(po, catalogs.extract_core())
+    assert any(re.search(r"es/LC_MESSAGES/core\.po:\d+: markup in the translation of 'Know Your Rights'", p)
                for p in problems), problems
-    assert any(re.search(r"messages\.po:\d+: a link or URL in the translation of 'Know Your Rights'", p)
+    assert any(re.search(r"core\.po:\d+: a link or URL in the translation of 'Know Your Rights'", p)
                for p in problems), problems
     lint = run_cli("translations", "lint", "-w", str(workspace))
     assert lint.returncode == 1 and "markup in the translation" in lint.stderr
@@ -115,7 +114,7 @@ def test_build_without_network_gives_identical_output(tmp_path: Path) -> None:
 
 
 def test_a_200000_word_translation_fails_fast_and_clearly(workspace: Path) -> None:
-    po = workspace / "translations/es/LC_MESSAGES/messages.po"
+    po = own_core_catalog(workspace, "es")
     set_msgstr(po, "You have the right to remain silent.", "palabra " * 200_000)
     start = time.monotonic()
     result = run_cli("build", "-w", str(workspace), "-l", "es", "-f", "card", "--timeout", "20")
@@ -178,21 +177,21 @@ def test_non_utf8_campaign_and_catalog(workspace: Path) -> None:
     result = run_cli("build", "-w", str(workspace), "-l", "en", "-f", "card")
     assert result.returncode == 1 and "campaign.toml: not UTF-8 text" in result.stderr
     shutil.copy(ROOT / "campaign.toml", toml)
-    po = workspace / "translations/es/LC_MESSAGES/messages.po"
+    po = own_core_catalog(workspace, "es")
     po.write_bytes(po.read_bytes().replace(b"Conozca", b"Con\xf3zca"))
     result = run_cli("build", "-w", str(workspace), "-l", "es", "-f", "card")
-    assert result.returncode == 1 and "es/LC_MESSAGES/messages.po: not UTF-8" in result.stderr
+    assert result.returncode == 1 and re.search(r"es/LC_MESSAGES/core\.po:\d+: not UTF-8", result.stderr)
     assert not (workspace / "output").exists()
 
 
 def test_broken_catalog_syntax_names_the_line(workspace: Path) -> None:
-    po = workspace / "translations/fr/LC_MESSAGES/messages.po"
+    po = own_core_catalog(workspace, "fr")
     text = po.read_text("utf-8")
     line = text[: text.index('msgid "Know Your Rights"')].count("\n") + 1
     po.write_text(text.replace('msgid "Know Your Rights"', 'garbage here\nmsgid "Know Your Rights"', 1), "utf-8")
     result = run_cli("build", "-w", str(workspace), "-l", "fr", "-f", "card")
     assert result.returncode == 1
-    assert f"fr/LC_MESSAGES/messages.po:{line}: Unknown or misformatted keyword" in result.stderr, result.stderr
+    assert f"fr/LC_MESSAGES/core.po:{line}: keyword \"garbage\" unknown" in result.stderr, result.stderr
 
 
 def test_unwritable_output_folder(workspace: Path, tmp_path: Path) -> None:
@@ -258,8 +257,7 @@ def test_full_disk_keeps_previous_outputs(workspace: Path, monkeypatch: pytest.M
     request = BuildRequest(root=workspace, out=workspace / "output", languages=("es",), formats=("card",))
     build(request)
     before = hashes(workspace / "output")
-    (workspace / "translations/es/LC_MESSAGES/messages.po").touch()
-    set_msgstr(workspace / "translations/es/LC_MESSAGES/messages.po", "Know Your Rights", "Conozca sus derechos hoy")
+    set_msgstr(own_core_catalog(workspace, "es"), "Know Your Rights", "Conozca sus derechos hoy")
 
     def no_space(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
