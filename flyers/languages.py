@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date, format_time, get_day_names
+from babel.dates import format_date, format_interval, format_time, get_day_names, get_time_format
 
 from .campaign import Campaign, LocaleData
 from .errors import ConfigError
@@ -37,10 +37,19 @@ class Language:
         """A long date in this language ("6 de febrero de 2026")."""
         return format_date(value, format="long", locale=self.formatting_locale)
 
-    def weekday(self, day: str) -> str:
-        """A weekday ("mon".."sun") by its CLDR name in this language ("lunes")."""
+    def weekday(self, day: str, width: str = "wide") -> str:
+        """A weekday ("mon".."sun") by its CLDR name in this language ("lunes", or "lun")."""
         index = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(day)
-        return str(get_day_names("wide", locale=self.formatting_locale)[index])
+        return str(get_day_names(width, locale=self.formatting_locale)[index])
+
+    def format_hours(self, days: tuple[str, str], opens: dt.time, closes: dt.time) -> str:
+        """Opening hours as signs write them, needing no translation: CLDR's abbreviated
+        weekday names and its time-interval pattern ("lun–vie 9:00–18:00", "пн–пт 09:00—18:00")."""
+        pattern = str(get_time_format("short", locale=self.formatting_locale).pattern)
+        skeleton = "hm" if "h" in pattern else "Hm"
+        first, last = (self.weekday(day, "abbreviated") for day in days)
+        span = first if first == last else f"{first}–{last}"
+        return f"{span} {format_interval(opens, closes, skeleton, locale=self.formatting_locale)}"
 
     def format_time(self, value: dt.time) -> str:
         """A short clock time in this language's convention ("9:00 AM", "09:00")."""

@@ -217,6 +217,7 @@ def _contacts(campaign: Campaign, catalog: LoadedCatalog) -> dict[str, dict[str,
             "opens": language.format_time(c.opens) if c.opens else "",
             "closes": language.format_time(c.closes) if c.closes else "",
             "first_day": language.weekday(c.days[0]), "last_day": language.weekday(c.days[1]),
+            "hours": language.format_hours(c.days, c.opens, c.closes) if c.opens and c.closes else "",
         }
     card = shown.get("legal") or next((c for c in shown.values() if c["phone"]), None)
     if card is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -166,3 +167,80 @@ def test_a_short_orders_row_names_the_missing_columns(workspace: Path, tmp_path:
     assert any(p.endswith("did you mean `card`?") and "column format: 'crad'" in p for p in found), found
     assert f"{orders}:4: column quantity: 'x' is not a whole number" in found
     assert not any("quantity: ''" in p for p in found)
+
+
+# --- any city: the generic workspace --------------------------------------------------------------
+
+NYC = ("New York", "Mamdani", "nyc.gov", "ActionNYC", "Executive Order")
+LOCAL_SENTENCES = ("Our city's promise", "City staff do not ask about immigration status.")
+
+
+def make_generic_city(target: Path) -> Path:
+    """What a Chicago organiser does after `flyers init --generic`: two help lines, a
+    real link, one local paragraph (with its translations), two formats."""
+    result = run_cli("init", str(target), "--generic")
+    assert result.returncode == 0, result.stderr
+    toml = target / "campaign.toml"
+    text = toml.read_text("utf-8")
+    text = text.replace("https://example.invalid/know-your-rights", "https://example.org/chicago")
+    text = text.replace("example.invalid/know-your-rights", "example.org/chicago")
+    text = text.replace('name = ""                                # e.g. "Immigrant Legal Help Line"\n'
+                        'phone = ""                               # e.g. "(555) 010-0000"',
+                        'name = "Illinois Immigrant Legal Help"\nphone = "(555) 010-1000"')
+    text = text.replace('[contacts.hotline]\nname = ""\nphone = ""',
+                        '[contacts.hotline]\nname = "Family Support Hotline"\nphone = "(555) 010-2000"')
+    text = text.replace('sections = ["door", "public", "detained", "family", "share"]',
+                        'sections = ["door", "public", "detained", "family", "local", "share"]', 1)
+    text = text[: text.index("[formats.a4]")] + text[text.index("[formats.card]"):]
+    text = text[: text.index("[formats.interpreter]")]
+    toml.write_text(text, "utf-8")
+    blocks = target / "templates" / "_blocks.html"
+    paragraph = (f"<h3>{{% trans %}}{LOCAL_SENTENCES[0]}{{% endtrans %}}</h3>\n"
+                 f"  <p>{{% trans %}}{LOCAL_SENTENCES[1]}{{% endtrans %}}</p>")
+    text = blocks.read_text("utf-8").replace('data-block="local">\n', f'data-block="local">\n  {paragraph}\n')
+    blocks.write_text(text, "utf-8")
+    assert run_cli("translations", "update", "-w", str(target)).returncode == 0
+    for po in (target / "translations").glob("*/LC_MESSAGES/messages.po"):  # a translator's work
+        text = po.read_text("utf-8")
+        for sentence in LOCAL_SENTENCES:
+            msgid = sentence.replace('"', '\\"')
+            text = text.replace(f'msgid "{msgid}"\nmsgstr ""', f'msgid "{msgid}"\nmsgstr "({po.parts[-3]}) {msgid}"')
+        po.write_text(text, "utf-8")
+    return target
+
+
+def test_a_generic_workspace_refuses_its_placeholder_link(tmp_path: Path) -> None:
+    assert run_cli("init", str(tmp_path / "city"), "--generic").returncode == 0
+    result = run_cli("build", "-w", str(tmp_path / "city"), "-l", "en", "-f", "card")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "[qr] link: 'https://example.invalid/know-your-rights' is the placeholder" in result.stderr
+    assert not (tmp_path / "city" / "output").exists()
+    campaign = load_campaign(tmp_path / "city")
+    assert campaign.facts is None and "eo13" not in campaign.sections
+    assert "New York" not in (tmp_path / "city" / "campaign.toml").read_text("utf-8")
+
+
+@pytest.mark.slow
+def test_another_city_builds_every_core_language_with_no_new_york_text(tmp_path: Path) -> None:
+    from flyers.catalogs import engine_languages
+    from flyers.preflight import pdf_text
+
+    root = make_generic_city(tmp_path / "chicago")
+    result = run_cli("site", "-w", str(root))
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((root / "output" / "manifest.json").read_text("utf-8"))
+    built = {e["language"] for e in manifest["artifacts"]}
+    assert built == {"en", *engine_languages()}, sorted({"en", *engine_languages()} - built)
+    for entry in manifest["artifacts"]:
+        text = " ".join(pdf_text(root / "output" / entry["path"]))
+        assert not [n for n in NYC if n in text], entry["path"]
+    english = " ".join(pdf_text(root / "output/flyers/en/kyr-en-letter.pdf"))
+    for needle in ("Illinois Immigrant Legal Help", "(555) 010-2000", *LOCAL_SENTENCES, "example.org/chicago"):
+        assert needle.replace("'", "’") in english.replace("'", "’"), needle
+    pages = list((root / "output" / "site").rglob("*.html"))
+    assert len(pages) == len(built) + 1
+    for page in pages:
+        html = page.read_text("utf-8")
+        assert not [n for n in NYC if n in html], page
+    spanish = (root / "output/site/es/index.html").read_text("utf-8")
+    assert "(es) City staff do not ask about immigration status." in spanish  # the site shows the flyer's sections
