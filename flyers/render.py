@@ -433,8 +433,9 @@ def _overflow_cause(catalog: LoadedCatalog, fmt: Format) -> str:
     if catalog.source:
         return (f"The format is too small for its sections: in {where} enlarge width/height, lower "
                 "min_font_size, or remove a section")
+    paths = " and ".join(str(p) for p in (catalog.core_path, catalog.path) if p)
     return (f"If the English {fmt.name} builds, this translation is too long for it "
-            f"(check {catalog.path}); if not, the format is too small for its sections ({where})")
+            f"(check {paths}); if not, the format is too small for its sections ({where})")
 
 
 def _sizes(fmt: Format) -> list[float]:

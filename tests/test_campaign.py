@@ -191,6 +191,7 @@ def make_generic_city(target: Path) -> Path:
                         '[contacts.hotline]\nname = "Family Support Hotline"\nphone = "(555) 010-2000"')
     text = text.replace('sections = ["door", "public", "detained", "family", "share"]',
                         'sections = ["door", "public", "detained", "family", "local", "share"]', 1)
+    text = text.replace('min_font_size = "9pt"', 'min_font_size = "8pt"', 1)  # room for the local paragraph
     text = text[: text.index("[formats.a4]")] + text[text.index("[formats.card]"):]
     text = text[: text.index("[formats.interpreter]")]
     toml.write_text(text, "utf-8")
