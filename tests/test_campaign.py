@@ -245,3 +245,34 @@ def test_another_city_builds_every_core_language_with_no_new_york_text(tmp_path:
         assert not [n for n in NYC if n in html], page
     spanish = (root / "output/site/es/index.html").read_text("utf-8")
     assert "(es) City staff do not ask about immigration status." in spanish  # the site shows the flyer's sections
+
+
+def test_a_name_from_campaign_toml_is_spelled_per_language_and_only_it_goes_fuzzy(workspace: Path) -> None:
+    from babel.messages.pofile import read_po
+
+    from flyers import catalogs
+    from flyers.fontstack import load_fonts
+    from flyers.languages import resolve
+    from flyers.render import PrintOptions, context
+
+    assert run_cli("translations", "update", "-w", str(workspace)).returncode == 0
+    po = workspace / "translations/ru/LC_MESSAGES/messages.po"
+    text = po.read_text("utf-8")
+    entry = 'msgctxt "[facts] mayor"\nmsgid "Zohran Mamdani"\nmsgstr ""'
+    assert entry in text
+    po.write_text(text.replace(entry, entry[:-2] + '"Зохран Мамдани"'), "utf-8")
+
+    def mayor() -> str:
+        campaign = load_campaign(workspace)
+        language = resolve("ru", campaign)
+        values = context(campaign, campaign.formats["letter"], catalogs.load(campaign, language),
+                         load_fonts(campaign.fonts_dir), PrintOptions(), 12)
+        return str(values["facts"]["mayor"])
+
+    assert mayor() == "Зохран Мамдани"
+    before = {(m.context, m.id) for m in read_po(po.open("rb")) if m.fuzzy}
+    edit(workspace, 'mayor = "Zohran Mamdani"', 'mayor = "Zohran K. Mamdani"')
+    assert run_cli("translations", "update", "-w", str(workspace)).returncode == 0
+    after = {(m.context, m.id) for m in read_po(po.open("rb")) if m.fuzzy}
+    assert after - before == {("[facts] mayor", "Zohran K. Mamdani")}  # that entry, and nothing else
+    assert mayor() == "Zohran K. Mamdani"  # a fuzzy spelling is not used: the name as written is
