@@ -34,8 +34,8 @@ from .workers import run_jobs
 MANIFEST = "manifest.json"
 CACHE_DIR = ".cache"
 DEFAULT_PROFILE = "profiles/GRACoL2006_Coated.icc"
-SITE_TEMPLATES = "site"
-SPOKEN_PREFIX = "spoken/"  # a spoken language's own cards: their key in the rendered masters, and their folder  # templates/site/: the download site (flyers.site), not the PDFs
+SITE_TEMPLATES = "site"  # templates/site/: the download site (flyers.site), not the PDFs
+SPOKEN_PREFIX = "spoken/"  # a spoken language's own cards: their key in the rendered masters, and their folder
 
 
 class UsageError(FlyersError):
@@ -264,14 +264,14 @@ def pieces(build_plan: Plan) -> list[tuple[str, str, catalogs.LoadedCatalog, Spo
         out += [(tag, name, catalog, None) for name in build_plan.formats]
     for tag in build_plan.extra_spoken:
         spoken = build_plan.spoken[tag]
-        catalog = build_plan.spoken_catalog(spoken)
-        if catalog is None:
+        found = build_plan.spoken_catalog(spoken)
+        if found is None:
             continue
         for name in build_plan.formats:
             fmt = build_plan.campaign.formats[name]
             # A wallet card's front is read by its holder: only with a written language.
             if fmt.per_spoken_language and (spoken.written or not fmt.has_qr):
-                out.append((SPOKEN_PREFIX + tag, name, catalog, spoken))
+                out.append((SPOKEN_PREFIX + tag, name, found, spoken))
     return out
 
 

@@ -269,7 +269,8 @@ def primary_tag(campaign: Campaign, written: str) -> str | None:
     """
     candidates = [tag for tag, reads in campaign.spoken.items() if reads == written]
     own = [tag for tag in candidates if tag.split("-")[0] == written.split("-")[0]]
-    return (own or candidates or [None])[0]
+    found = own or candidates
+    return found[0] if found else None
 
 
 def primary_spoken(campaign: Campaign, spoken: dict[str, SpokenLanguage]) -> dict[str, str]:
