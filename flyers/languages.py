@@ -30,10 +30,7 @@ OVERRIDES_FILE = DATA_DIR / "locale_overrides.toml"
 # Scripts whose language names take a capital at the start of a heading or menu
 # item (CLDR writes many of them lower case, as a sentence needs them).
 CASED_SCRIPTS = {"Latn", "Cyrl", "Grek", "Armn"}
-# Languages whose US texts write the clock with AM/PM even where CLDR offers day
-# periods of their own (CLDR's Filipino ones call 9 a.m. "madaling-araw", dawn).
-USES_AM_PM = {"fil", "ht"}
-ENGLISH_AM_PM_RE = re.compile(r"\b[AaPp]\.?\s?[Mm]\.?(?!\w)")
+ENGLISH_AM_PM_RE = re.compile(r"(?<![A-Za-z])[AP]M(?![A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -67,7 +64,7 @@ class Language:
         reads backwards ("AM 9:00").
         """
         twelve = format_skeleton("hm", value, locale=self.formatting_locale)
-        if self.tag.split("-")[0] in USES_AM_PM or not ENGLISH_AM_PM_RE.search(twelve):
+        if self.script == "Latn" or not ENGLISH_AM_PM_RE.search(twelve):
             return twelve
         return format_skeleton("Bhm", value, locale=self.formatting_locale)
 
