@@ -211,7 +211,7 @@ def import_xliff(campaign: Campaign, language: Language, data: bytes) -> int:
     from translate.storage import poxliff
 
     try:
-        store = poxliff.PoXliffFile(data)
+        store: poxliff.PoXliffFile = poxliff.PoXliffFile(data)
     except Exception as exc:  # translate-toolkit raises lxml and its own errors alike
         raise CatalogError(f"not an XLIFF file: {exc}") from None
     path = catalogs.po_path(campaign, language)
