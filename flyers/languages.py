@@ -30,7 +30,7 @@ OVERRIDES_FILE = DATA_DIR / "locale_overrides.toml"
 # Scripts whose language names take a capital at the start of a heading or menu
 # item (CLDR writes many of them lower case, as a sentence needs them).
 CASED_SCRIPTS = {"Latn", "Cyrl", "Grek", "Armn"}
-ENGLISH_AM_PM_RE = re.compile(r"(?<![A-Za-z])[AP]M(?![A-Za-z])")
+ENGLISH_AM_PM_RE = re.compile(r"(?<![A-Za-z])[AaPp]\.?\s?[Mm]\.?(?![A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class Language:
     script: str  # ISO 15924: "Latn", "Arab", "Hans"...
     formatting_locale: str  # Babel locale used for dates and times
     sentence_name: str = ""  # its own name inside a sentence ("español"); the endonym is a heading's
+    source: str = "CLDR"  # where its names come from: "CLDR", or "campaign" ([locales.TAG])
 
     def format_date(self, value: dt.date) -> str:
         """A long date in this language ("6 de febrero de 2026"; "6 fevriye 2026" from overrides)."""
@@ -115,6 +116,7 @@ def _from_explicit(tag: str, data: LocaleData) -> Language:
         script=data.script,
         formatting_locale=locale_id(data.formatting_locale),
         sentence_name=data.endonym,
+        source="campaign",
     )
 
 
@@ -217,10 +219,11 @@ def _resolve_one(tag: str, written: str, languages: dict[str, Language], problem
     own = data.get("endonym")
     if own is None and locale is not None:
         own = locale.get_display_name(locale) or ""
-    if locale is None and tag in languages and not data:  # a [locales.TAG] language of the campaign
+    if tag in languages and languages[tag].source == "campaign" and not data:  # from [locales.TAG]
         explicit = languages[tag]
         english, own = explicit.english_name, explicit.sentence_name or explicit.endonym
         data = {"script": explicit.script, "endonym": own, "source": f"campaign.toml [locales.{tag}]"}
+        locale = None
     if not english or own is None:
         problems.append(f"{tag}: CLDR has no names for it; add it to {SPOKEN_FILE.name} with its source")
         return None
@@ -247,6 +250,8 @@ def _name_in(tag: str, own: str, script: str, written: Language | None, data: di
     if given:
         return str(given)
     base = tag.split("-")[0]
+    if base == written.tag.split("-")[0] and written.source == "campaign":  # [locales.TAG] names win
+        return written.sentence_name or written.endonym
     for candidate in (written.locale_id, written.formatting_locale):
         locale = _cldr(candidate.replace("_", "-"))
         name = locale.languages.get(base) if locale else None

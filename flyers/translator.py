@@ -263,7 +263,7 @@ def packet_rows(campaign: Campaign, language: Language) -> list[PacketRow]:
                                                                  fmt.font_size.pt), f"format {name}")
         found = blocks(html)
         for msgid in dict.fromkeys(strict.used):
-            fragment = _fold(catalogs.PLACEHOLDER_RE.split(msgid)[0]).strip()[:40]
+            fragment = max((_fold(f).strip() for f in catalogs.PLACEHOLDER_RE.split(msgid)[::2]), key=len)[:40]
             sections = [b for b, units in found.items() if fragment and fragment in _fold(" ".join(units))]
             places.setdefault(msgid, []).append(f"{name}: {', '.join(sections) or 'page'}")
     catalog = catalogs.read_catalog(catalogs.po_path(campaign, language))
@@ -277,7 +277,7 @@ def packet_rows(campaign: Campaign, language: Language) -> list[PacketRow]:
     return rows
 
 
-def packet_pdf(campaign: Campaign, language: Language, pages: list[Path]) -> bytes:
+def packet_pdf(campaign: Campaign, language: Language, pages: list[Path], missing: list[str] | None = None) -> bytes:
     """The review packet: cover, sentences side by side, glossary, sign-off, then the rendered pages."""
     import jinja2
     import pikepdf
@@ -294,7 +294,7 @@ def packet_pdf(campaign: Campaign, language: Language, pages: list[Path]) -> byt
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(campaign.templates_dir), autoescape=True)
     html = env.get_template("batch/packet.html").render(
         campaign=campaign, language=language, rows=packet_rows(campaign, language), glossary=glossary,
-        review=review_state, reviewed=done, total=total, pages=[p.name for p in pages],
+        review=review_state, reviewed=done, total=total, pages=[p.name for p in pages], missing=missing or [],
         font_stack=fonts.css_stack(language), today=dt.date.today().isoformat(),
         catalog=catalogs.po_path(campaign, language).relative_to(campaign.root))
     front = html_job_pdf((html, str(campaign.templates_dir / "batch"), str(campaign.root), False))
@@ -308,28 +308,42 @@ def packet_pdf(campaign: Campaign, language: Language, pages: list[Path]) -> byt
 
 
 def write_packet(campaign: Campaign, language: Language, out: Path) -> Path:
-    """Build the language's home PDFs (cached), then write its review packet to ``out``."""
-    from .build import BuildRequest, artifact_paths, build
+    """Build the language's home PDFs (cached), then write its review packet to ``out``.
 
+    Each format is built on its own, so a format that cannot be laid out (a
+    translation too long for it) leaves only its pages out of the packet, and
+    the packet names it: the translator is the person who can fix that.
+    """
+    from .build import BuildRequest, artifact_paths, build
+    from .errors import RenderError
+
+    pages: list[Path] = []
+    missing: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
-        result = build(BuildRequest(root=campaign.root, out=Path(folder), languages=(language.tag,)))
-        if language.tag in result.skipped:
-            raise CatalogError(f"{language.tag}: {result.skipped[language.tag]}")
-        pages = [Path(folder) / artifact_paths(language.tag, name)["home"] for name in campaign.formats]
-        data = _packet_in_worker(campaign, language, [p for p in pages if p.is_file()])
+        for name in campaign.formats:
+            try:
+                result = build(BuildRequest(root=campaign.root, out=Path(folder), languages=(language.tag,),
+                                            formats=(name,)))
+            except RenderError as exc:
+                missing.append(f"{name}: {exc}")
+                continue
+            if language.tag in result.skipped:
+                raise CatalogError(f"{language.tag}: {result.skipped[language.tag]}")
+            pages.append(Path(folder) / artifact_paths(language.tag, name)["home"])
+        data = _packet_in_worker(campaign, language, pages, missing)
     write_bytes(out, data)
     return out
 
 
-def _packet_in_worker(campaign: Campaign, language: Language, pages: list[Path]) -> bytes:
+def _packet_in_worker(campaign: Campaign, language: Language, pages: list[Path], missing: list[str]) -> bytes:
     """Lay the packet out in a render worker: WeasyPrint only ever runs with the workspace fonts."""
     from .fontstack import fontconfig_file, load_fonts
     from .workers import run_jobs
 
     conf = fontconfig_file(load_fonts(campaign.fonts_dir), campaign.root / ".cache")
-    results = list(run_jobs(_packet_job, [(campaign, language, pages)], conf, [f"{language.tag}/packet"]))
+    results = list(run_jobs(_packet_job, [(campaign, language, pages, missing)], conf, [f"{language.tag}/packet"]))
     return results[0][1]
 
 
-def _packet_job(job: tuple[Campaign, Language, list[Path]]) -> bytes:
+def _packet_job(job: tuple[Campaign, Language, list[Path], list[str]]) -> bytes:
     return packet_pdf(*job)
