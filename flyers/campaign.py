@@ -33,6 +33,7 @@ CAMPAIGN_FILE = "campaign.toml"
 PT_PER_UNIT = {"pt": 1.0, "in": 72.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "px": 0.75}
 LENGTH_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(pt|in|mm|cm|px)\s*$")
 TAG_RE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
+SPOKEN_TAG_RE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-x-[a-z0-9]{1,8})?$")
 PHONE_RE = re.compile(r"[0-9()+\- .]{3,25}")
 ERROR_CORRECTION = ("L", "M", "Q", "H")
 MAX_LINK_LENGTH = 120
@@ -68,6 +69,8 @@ class Format:
     min_font_size: Length
     qr_size: Length | None
     sections: tuple[str, ...]
+    # Made per spoken language as well (interpreter card, wallet card): see [spoken].
+    per_spoken_language: bool = False
 
     @property
     def has_qr(self) -> bool:
@@ -146,6 +149,9 @@ class Campaign:
     orders: Path | None = None
     date: dt.date | None = None
     warnings: tuple[str, ...] = ()
+    # Spoken language tag -> the written language (a campaign language) its
+    # readers use, or "" for none; in campaign.toml order.
+    spoken: dict[str, str] = field(default_factory=dict)
 
     @property
     def templates_dir(self) -> Path:
@@ -338,6 +344,7 @@ class FormatTable(Table):
     min_font_size: LengthStr
     qr_size: LengthStr | None = None
     sections: list[str] = Field(default_factory=list)
+    per_spoken_language: bool = False
 
 
 class LocaleTable(Table):
@@ -366,6 +373,8 @@ class CampaignFile(Table):
     locales: dict[str, LocaleTable] = Field(default_factory=dict)
     site: SiteTable = SiteTable()
     print: PrintTable = PrintTable()
+    # [spoken]: spoken language tag = the written language its readers use ("" for none)
+    spoken: dict[str, str] = Field(default_factory=dict)
 
 
 # --- loading ------------------------------------------------------------------------
@@ -432,6 +441,7 @@ def _cross_checks(root: Path, model: CampaignFile) -> list[str]:
                                 f"(remove {section!r} from sections, or add [{table}])")
     if not model.formats:
         problems.append("[formats]: define at least one format")
+    problems += _spoken_problems(model.spoken, model.campaign.languages)
     if model.site.url and not model.site.url.startswith("https://"):
         problems.append(f"[site] url: must start with https://, got {model.site.url!r}")
     if model.print.orders:
@@ -453,6 +463,20 @@ def _language_problems(tags: list[str]) -> list[str]:
         seen.add(tag)
     if not tags:
         problems.append("[campaign] languages: must list at least one language")
+    return problems
+
+
+def _spoken_problems(spoken: dict[str, str], languages: list[str]) -> list[str]:
+    """``[spoken]`` rules: a spoken tag, and the written language its readers use (or "")."""
+    problems = []
+    for tag, written in spoken.items():
+        if not SPOKEN_TAG_RE.match(tag):
+            problems.append(f"[spoken] {tag}: is not a language tag such as yue, mam or yue-x-taishan")
+        elif written and written not in languages:
+            problems.append(f"[spoken] {tag}: {written!r} is not in [campaign] languages; use \"\" for an "
+                            "English-only card")
+        elif not written and tag in languages:
+            problems.append(f"[spoken] {tag}: {tag} is one of the campaign's languages: write {tag} = \"{tag}\"")
     return problems
 
 
@@ -499,6 +523,7 @@ def _convert(root: Path, model: CampaignFile, warnings: tuple[str, ...]) -> Camp
         orders=orders,
         date=meta.date,
         warnings=warnings,
+        spoken=dict(model.spoken),
     )
 
 
@@ -506,5 +531,5 @@ def _format(name: str, fmt: FormatTable) -> Format:
     return Format(
         name=name, template=fmt.template, width=fmt.width, height=fmt.height, margin=fmt.margin,
         pages=fmt.pages, font_size=fmt.font_size, min_font_size=fmt.min_font_size, qr_size=fmt.qr_size,
-        sections=tuple(fmt.sections),
+        sections=tuple(fmt.sections), per_spoken_language=fmt.per_spoken_language,
     )

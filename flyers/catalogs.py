@@ -629,6 +629,8 @@ def split(campaign: Campaign) -> list[str]:
         moved = 0
         for message in list(local):
             if message.id and str(message.id) in core_ids and not message.context:
+                if message.id in core:  # Babel's __setitem__ would merge into the old entry
+                    del core[message.id]
                 core[message.id] = message
                 del local[message.id]
                 moved += 1
@@ -673,3 +675,27 @@ def engine_languages() -> list[str]:
     """BCP 47 tags of every language the engine's core text is translated into."""
     folder = ENGINE_CORE / "translations"
     return [p.name.replace("_", "-") for p in folder.iterdir() if (p / "LC_MESSAGES" / f"{CORE_DOMAIN}.po").is_file()]
+
+
+def catalog_paths(campaign: Campaign, language: Language, editable: bool = False) -> list[Path]:
+    """A language's catalog files, core first.  ``editable``: only those this workspace
+    may change (its local catalog, and the core one when it is the workspace's own or
+    the workspace is the engine's checkout; never an installed engine's)."""
+    core, local = core_po_path(campaign, language), po_path(campaign, language)
+    own_core = core == workspace_core_po(campaign, language) or maintains_engine(campaign)
+    paths = [core] if (own_core or not editable) else []
+    return [p for p in (*paths, local) if p.is_file()]
+
+
+def combined(campaign: Campaign, language: Language) -> Catalog:
+    """Both of a language's catalogs as one, for reading (review packets, XLIFF, glossary)."""
+    paths = catalog_paths(campaign, language)
+    if not paths:
+        raise CatalogMissing(f"{po_path(campaign, language)}: catalog not found; "
+                             f"run `flyers translations add {language.tag}`")
+    merged = read_catalog(paths[0])
+    for path in paths[1:]:
+        for message in read_catalog(path):
+            if message.id and (message.id, message.context) not in {(m.id, m.context) for m in merged}:
+                merged[message.id] = message
+    return merged

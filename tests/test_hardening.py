@@ -436,7 +436,7 @@ def test_validate_passes_a_good_workspace(workspace: Path) -> None:
 
 @pytest.mark.parametrize("args,message", [
     (["translations", "review", "es", "--reviewer", " ", "--date", "2026-11-20"],
-     "--reviewer: give the name of the qualified translator"),
+     "--reviewer: give the reviewer's name"),
 ])
 def test_empty_option_values_are_refused(workspace: Path, args: list[str], message: str) -> None:
     result = run_cli(*args[:2], "-w", str(workspace), *args[2:])
