@@ -53,8 +53,9 @@ from .impose import (
 )
 from .languages import Language, resolve_all
 from .orders import Distributor, Order, distributors, read_orders
+from .pdfvt import Group, Record, stream_vt
 from .pdfwriter import PageBoxes, stream_pages
-from .prepress import REGISTERED, SlugFont, finish_base, slug_font, slug_operators
+from .prepress import REGISTERED, SlugFont, finish_base, label_operators, slug_font, slug_operators
 from .printspec import load_print_spec
 from .render import Master, html_job_pdf, imprint_job_pdf, make_environment, render_template
 from .stamp import PageJob, Piece, Placement, build_base, geometry, page_boxes, render_pages
@@ -95,6 +96,7 @@ class PrintFile:
     sheet_copies: list[dict[str, Any]] = field(default_factory=list)
     lifts: list[dict[str, Any]] = field(default_factory=list)
     sha256: str = ""
+    vt: dict[str, Any] | None = None  # sequenced mode: the PDF/VT-1 pieces file
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def run_batch(request: BatchRequest) -> BatchResult:
     imprint_pdfs = _imprints(campaign, build_plan.fonts, languages, orders, rendered, date)
     files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder, profile.name)
              for fmt in wanted_formats]
-    _proof(campaign, orders, rendered, imprint_pdfs, folder)
+    _proof(campaign, orders, rendered, imprint_pdfs, folder, languages, profile.name, request.orders.stem)
     job = _job(campaign, request, orders, groups, files, profile)
     extend_job(job, spec, groups, {fmt: [rendered[(t, fmt)] for t in _format_masters(orders, fmt, rendered)]
                                    for fmt in wanted_formats}, campaign.root / CACHE_DIR / "inks")
@@ -287,8 +289,9 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     sheet = layout(request.sheet or DEFAULT_SHEET.get(fmt, "12x18"), spec.width.pt, spec.height.pt,
                    0.125 * PT, duplex=format_masters[0].pages == 2)
     font = campaign.fonts_dir / SERIAL_FONT
-    base, advances = build_base([m.pdf for m in format_masters], imprints, font, f"{fmt}-{request.mode}")
-    base = finish_base(base, f"{campaign.name} — {request.orders.stem} — {fmt}, {request.mode}", profile_name, font)
+    raw_base, advances = build_base([m.pdf for m in format_masters], imprints, font, f"{fmt}-{request.mode}")
+    title = f"{campaign.name} — {request.orders.stem} — {fmt}, {request.mode}"
+    base = finish_base(raw_base, title, profile_name, font)
     sizes = [b.media for b in page_boxes(imprints)]
     shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
     lines = [o for o in orders if o.format == fmt]
@@ -304,7 +307,40 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     with atomic_open(folder / result.path) as handle:
         stream_pages(handle, base, render_pages(jobs, shape), len(jobs))
     result.sha256 = sha256_file(folder / result.path)
+    if request.mode == "sequenced":
+        vt_base = finish_base(raw_base, f"{title}, PDF/VT-1 pieces", profile_name, font,
+                              vt_date=source_date(campaign).isoformat())
+        result.vt = _vt_file(campaign, lines, rendered, fmt, first_page, vt_base, shape, folder,
+                             f"print/{fmt}-sequenced-vt.pdf", f"{request.orders.stem} {fmt}")
     return result
+
+
+def _vt_file(campaign: Campaign, lines: list[Order], rendered: dict[tuple[str, str], Master], fmt: str,
+             first_page: dict[str, int], base: bytes, shape: Any, folder: Path, path: str, job: str,
+             ) -> dict[str, Any]:
+    """The PDF/VT-1 pieces file: every piece 1-up with its bleed, in packing order (the same
+    order and serials as the imposed file), one part per distributor and per piece."""
+    pieces = sequence(lines)
+    index_of = {id(order): i for i, order in enumerate(lines)}
+    boxes = {tag: page_boxes(rendered[(tag, fmt)].pdf) for tag in first_page}
+    order_of = list(dict.fromkeys(o.distributor_id for o, _ in pieces))
+    group_index = {ident: i for i, ident in enumerate(order_of)}
+    counts = {ident: sum(o.quantity for o in lines if o.distributor_id == ident) for ident in order_of}
+    names = {o.distributor_id: o.distributor_name for o in lines}
+    groups = [Group(ident, names[ident], counts[ident]) for ident in order_of]
+    records: list[Record] = []
+    jobs: list[PageJob] = []
+    for number, (order, _) in enumerate(pieces):
+        link = distributor_link(campaign, order.language, order.distributor_id)
+        master = rendered[(order.language, fmt)]
+        records.append(Record(group_index[order.distributor_id], master.pages, number + 1, order.language, fmt))
+        for page in range(master.pages):
+            piece = Piece(first_page[order.language] + page, link, index_of[id(order)], number + 1)
+            jobs.append(((Placement(piece),), b"", boxes[order.language][page]))
+    with atomic_open(folder / path) as handle:
+        stream_vt(handle, base, render_pages(jobs, shape), len(jobs), groups, records, job)
+    return {"path": path, "pages": len(jobs), "records": len(records), "parts": len(groups),
+            "sha256": sha256_file(folder / path)}
 
 
 @dataclass(frozen=True)
@@ -393,10 +429,19 @@ def _sequenced_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order],
 # --- proof, ticket, documents ----------------------------------------------------------------
 
 
+PROOF_LABEL_SIZE = 6.0  # points
+PROOF_BAND = 0.85 * PT  # under each proof page's bleed: its label and approval block
+
+
 def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, str], Master],
-           imprints: dict[str, bytes], folder: Path) -> None:
-    """proof.pdf: each distinct variant once, 1-up with bleed, per format in file order."""
+           imprints: dict[str, bytes], folder: Path, languages: dict[str, Language], profile_name: str,
+           job_name: str) -> None:
+    """proof.pdf: each distinct variant once, 1-up with bleed, per format in file order, each page
+    labelled (distributor, language, format, side, quantity) with an approval block under it."""
     formats = list(dict.fromkeys(o.format for o in orders))
+    total = sum(rendered[(o.language, o.format)].pages for o in orders)
+    font = slug_font(campaign.fonts_dir / SERIAL_FONT)
+    number = 0
     # One base per format would need one file per format; the proof concatenates
     # per-format proofs instead, each built like a print file but 1-up.
     parts: list[Path] = []
@@ -406,15 +451,31 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
         first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
         base, advances = build_base([m.pdf for m in format_masters], imprints[fmt],
                                     campaign.fonts_dir / SERIAL_FONT, f"proof-{fmt}")
+        base = finish_base(base, f"{campaign.name} — {job_name} — proof", profile_name,
+                           campaign.fonts_dir / SERIAL_FONT)
         sizes = [b.media for b in page_boxes(imprints[fmt])]
         shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
         boxes = {t: page_boxes(rendered[(t, fmt)].pdf) for t in tags}
         jobs: list[PageJob] = []
         for index, order in enumerate(o for o in orders if o.format == fmt):
             link = distributor_link(campaign, order.language, order.distributor_id)
-            for page in range(rendered[(order.language, fmt)].pages):
+            pages = rendered[(order.language, fmt)].pages
+            for page in range(pages):
+                number += 1
                 piece = Piece(first_page[order.language] + page, link, index, None)
-                jobs.append(((Placement(piece),), b"", boxes[order.language][page]))
+                side = ("front" if page == 0 else "back") if pages == 2 else f"page {page + 1} of {pages}"
+                language = languages[order.language]
+                label = [f"PROOF page {number} of {total} | {campaign.name} | {job_name}",
+                         f"Distributor: {order.distributor_id} {order.distributor_name}",
+                         f"Language: {order.language} ({language.english_name}) | Format: {fmt}, {side} | "
+                         f"Quantity: {order.quantity:,}",
+                         "Approved for print:  [  ] as is    [  ] with changes marked",
+                         "Name ________________  Signature ________________  Date __________"]
+                x0, y0, x1, y1 = boxes[order.language][page].media
+                page_box = boxes[order.language][page]
+                ops = label_operators(label, x0 + 4, y0 - 4, x1 - x0 - 8, PROOF_LABEL_SIZE, font)
+                jobs.append(((Placement(piece),), ops,
+                             PageBoxes((x0, y0 - PROOF_BAND, x1, y1), page_box.trim, page_box.bleed)))
         part = folder / f".proof-{fmt}.pdf"
         with atomic_open(part) as handle:
             stream_pages(handle, base, render_pages(jobs, shape), len(jobs))
@@ -473,6 +534,8 @@ def _file_entry(f: PrintFile) -> dict[str, Any]:
         entry["sheet_copies"] = f.sheet_copies
     if f.lifts:
         entry["lifts"] = f.lifts
+    if f.vt:
+        entry["vt"] = f.vt
     return entry
 
 

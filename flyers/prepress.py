@@ -196,8 +196,11 @@ def finish_base(base: bytes, title: str, profile_name: str, font_path: Path, vt_
         if fonts is None:
             fonts = shared.Font = pikepdf.Dictionary()
         fonts[SLUG_FONT] = _embed_slug_font(pdf, font_path)
-        if vt_date is not None and pdf.pdf_version < "1.6":
-            pdf.Root.Version = pikepdf.Name("/1.6")
+        if vt_date is not None:  # replaced by the pages' update: pdfvt.PartTree
+            node = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.DPart))
+            pdf.Root.DPartRoot = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.DPartRoot,
+                                                                       DPartRootNode=node))
+            node.Parent = pdf.Root.DPartRoot
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.disable,
@@ -264,3 +267,10 @@ def slug_operators(text: str, x: float, y: float, max_width: float, size: float,
             break
     return (b"q 0 0 0 1 k %s gs BT %s %g Tf %.3f %.3f Td (%s) Tj ET Q"
             % (OVERPRINT.encode(), SLUG_FONT.encode(), size, x, y, _escape(encode(text))))
+
+
+def label_operators(lines: list[str], x: float, top: float, width: float, size: float, font: SlugFont) -> bytes:
+    """Lines of 100 % K text from ``top`` down (a proof's label and approval block)."""
+    leading = 1.3 * size
+    return b"\n".join(slug_operators(line, x, top - (i + 1) * leading + 0.25 * size, width, size, font)
+                      for i, line in enumerate(lines))
