@@ -145,7 +145,7 @@ class PageStreamer:
         self.handle.write(root)
         self.position += len(root)
         self.others.append((self.info.pages, root_at))
-        reserved = []
+        reserved: list[tuple[int, int]] = []
         for number, body in objects:
             data = b"%d 0 obj\n%s\nendobj\n" % (number, body)
             (reserved if number >= self.first else self.others).append((number, self.position))
