@@ -59,7 +59,7 @@ from .prepress import REGISTERED, SlugFont, finish_base, label_operators, slug_f
 from .printspec import load_print_spec
 from .render import Master, html_job_pdf, imprint_job_pdf, make_environment, render_template
 from .stamp import PageJob, Piece, Placement, build_base, geometry, page_boxes, render_pages
-from .ticket import extend_job
+from .ticket import default_lift, extend_job
 from .workers import run_jobs
 from .xjdf import xjdf
 
@@ -135,8 +135,8 @@ def run_batch(request: BatchRequest) -> BatchResult:
     groups = distributors(orders)
     date = source_date(campaign)
     imprint_pdfs = _imprints(campaign, build_plan.fonts, languages, orders, rendered, date)
-    files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder, profile.name)
-             for fmt in wanted_formats]
+    files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder, profile.name,
+                         request.lift or default_lift(spec, fmt)) for fmt in wanted_formats]
     _proof(campaign, orders, rendered, imprint_pdfs, folder, languages, profile.name, request.orders.stem)
     job = _job(campaign, request, orders, groups, files, profile)
     extend_job(job, spec, groups, {fmt: [rendered[(t, fmt)] for t in _format_masters(orders, fmt, rendered)]
@@ -280,7 +280,7 @@ def _format_masters(orders: list[Order], fmt: str, rendered: dict[tuple[str, str
 
 def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: list[Order],
                 rendered: dict[tuple[str, str], Master], imprints: bytes, folder: Path,
-                profile_name: str) -> PrintFile:
+                profile_name: str, lift: int | None) -> PrintFile:
     """Impose one format's pieces and write its print file."""
     tags = _format_masters(orders, fmt, rendered)
     format_masters = [rendered[(t, fmt)] for t in tags]
@@ -300,7 +300,7 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     if request.mode == "copies":
         pages = list(_copies_pages(campaign, sheet, lines, first_page, result, slug))
     else:
-        pages = list(_sequenced_pages(campaign, sheet, lines, first_page, result, slug, request.lift))
+        pages = list(_sequenced_pages(campaign, sheet, lines, first_page, result, slug, lift))
     boxes = PageBoxes((0, 0, sheet.width, sheet.height), (0, 0, sheet.width, sheet.height),
                       (0, 0, sheet.width, sheet.height))
     jobs: list[PageJob] = [(placements, marks, boxes) for placements, marks in pages]

@@ -180,7 +180,8 @@ def check(workspace: Path, out: Path | None) -> None:
 @click.option("--sheet", type=click.Choice(["letter", "tabloid", "12x18", "13x19", "a4", "sra3"]), default=None,
               help="Press sheet size (default: 13x19, a4 on SRA3; marks and slug stay 0.375 in inside the edge).")
 @click.option("--lift", type=click.IntRange(1, 100_000), default=None,
-              help="Sequenced mode: sheets per guillotine lift; each lift is cut and stacked on its own.")
+              help="Sequenced mode: sheets per guillotine lift, each cut and stacked on its own "
+                   "(default: 3 in of the format's stock, from [print.stock] caliper_in).")
 @click.option("--output-intent", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The shop's CMYK output ICC profile (default: GRACoL 2006 coated).")
 @handle_errors

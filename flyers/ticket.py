@@ -25,6 +25,7 @@ from .printspec import PrintSpec
 from .render import Master
 
 INKS = ("Cyan", "Magenta", "Yellow", "Black")
+LIFT_IN = 3.0  # a guillotine's usual lift: the stack height it cuts at once
 INK_DPI = 36  # enough to see any ink a page lays down; a page takes milliseconds
 
 
@@ -65,6 +66,12 @@ def _measure(masters: Sequence[Master], cache: Path) -> None:
 
 def _key(master: Master) -> str:
     return master.key or sha256_bytes(master.pdf)
+
+
+def default_lift(spec: PrintSpec, fmt: str) -> int | None:
+    """Sheets per lift for cut-and-stack: a 3 in stack of the format's stock (None: caliper unknown)."""
+    stock = spec.stock.get(fmt)
+    return max(1, math.floor(LIFT_IN / stock.caliper_in)) if stock and stock.caliper_in else None
 
 
 def colours_label(sides: list[list[str]]) -> str:

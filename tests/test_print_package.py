@@ -246,7 +246,7 @@ def test_default_sheets_put_the_job_on_one_size() -> None:
     for fmt, (width, height, up) in expected.items():
         sheet = layout(DEFAULT_SHEET[fmt], width, height, 9, duplex=fmt == "card")
         assert (sheet.sheet, sheet.per_sheet) == ("13x19", up)
-    with pytest.raises(FlyersError, match="0.375 in inside a 12x18 sheet"):
+    with pytest.raises(FlyersError, match=r"0\.375 in inside a 12x18 sheet"):
         layout("12x18", 11 * 72, 17 * 72, 9, duplex=False)
 
 
@@ -283,7 +283,7 @@ def k_text_overprint(form: pikepdf.Object) -> tuple[int, int]:
 
 
 def test_k_text_overprints(copies: Path, sequenced: Path) -> None:
-    for path in print_files(copies, sequenced) + [copies / "proof.pdf"]:
+    for path in [*print_files(copies, sequenced), copies / "proof.pdf"]:
         with pikepdf.open(path) as pdf:
             counts = [k_text_overprint(f) for f in forms(pdf)]
         total, over = sum(c[0] for c in counts), sum(c[1] for c in counts)
@@ -318,3 +318,19 @@ def test_proof_pages_are_labelled_with_an_approval_block(copies: Path) -> None:
     assert "Format: card, back" in pages[3]
     assert "Language: en (English) | Format: letter, page 1 of 1 | Quantity: 3" in pages[-1]
     assert all("Approved for print" in p and "Signature" in p for p in pages)
+
+
+@pytest.mark.slow
+def test_default_package_xjdf_validates_and_adds_up_to_30000(full_build: Path) -> None:
+    """The shipped plan (orders/nyc-2026.csv): products and drops add up to its 30,000 pieces."""
+    result = run_cli("batch", "-w", str(full_build))  # the package test_batch makes, if it ran: reused
+    assert result.returncode == 0, result.stderr
+    folder = full_build / "output" / "batch" / "nyc-2026"
+    tree = validate_xjdf(folder / "job.xjdf")
+    products, drops = xjdf_amounts(tree)
+    assert sum(products.values()) == 30000 == job_of(folder)["total_pieces"]
+    assert len(drops) == 400 and sum(sum(d.values()) for d in drops.values()) == 30000
+    for product, amount in products.items():
+        assert sum(d.get(product, 0) for d in drops.values()) == amount
+    sheets = {f["format"]: (f["sheet"], f["pieces_per_sheet"]) for f in job_of(folder)["print_files"]}
+    assert sheets == {"letter": ("13x19", 2), "half-letter": ("13x19", 4), "card": ("13x19", 21)}
