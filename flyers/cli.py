@@ -154,6 +154,36 @@ def formats(workspace: Path) -> None:
 
 @main.command()
 @workspace_option
+@click.option("--sentences", is_flag=True, help="Also list every sentence with its grade.")
+@handle_errors
+def readability(workspace: Path, sentences: bool) -> None:
+    """Reading level (Flesch-Kincaid grade) of every English block, per format.
+
+    Exits 1 when a block is over grade 6.5 or a sentence over grade 9.
+    """
+    from .readability import BLOCK_GRADE_LIMIT, SENTENCE_GRADE_LIMIT, measure_campaign, over_limits
+
+    scores = measure_campaign(workspace)
+    table = Table()
+    for column in ("format", "block", "sentences", "words", "grade", "hardest sentence"):
+        table.add_column(column)
+    for item in scores:
+        hardest = max((g.grade for _, g in item.sentences), default=0.0)
+        table.add_row(item.format, item.block, str(item.score.sentences), str(item.score.words),
+                      f"{item.score.grade:.1f}", f"{hardest:.1f}")
+        if sentences:
+            for text, grade in item.sentences:
+                table.add_row("", "", "", "", f"{grade.grade:.1f}", escape(text))
+    out_console.print(table)
+    problems = over_limits(scores)
+    if problems:
+        raise FlyersError(f"{len(problems)} place(s) over the reading-level limits (block {BLOCK_GRADE_LIMIT}, "
+                          f"sentence {SENTENCE_GRADE_LIMIT})", problems)
+    out_console.print(f"every block at or under grade {BLOCK_GRADE_LIMIT}, no sentence over {SENTENCE_GRADE_LIMIT}")
+
+
+@main.command()
+@workspace_option
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder to check (default: WORKSPACE/output).")
 @handle_errors
