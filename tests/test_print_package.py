@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 from lxml import etree
+from PIL import Image
 
 from flyers import preflight
 from flyers.batch import BatchRequest, run_batch, sequence
@@ -23,7 +25,7 @@ from flyers.errors import FlyersError
 from flyers.impose import DEFAULT_SHEET, EDGE, PT, cut_and_stack, layout, simulate_cut
 from flyers.orders import read_orders
 
-from .conftest import ROOT, copy_workspace, run_cli
+from .conftest import ROOT, copy_workspace, run_cli, tool
 
 SMALL = ROOT / "tests" / "data" / "orders-small.csv"
 SCHEMA = ROOT / "tests" / "data" / "cip4" / "xjdf.xsd"
@@ -148,7 +150,7 @@ def test_ticket_has_production_specs_and_open_questions_first(copies: Path) -> N
         assert word in first_page + preflight.pdf_text(copies / "job.pdf")[-1]
 
 
-def test_bad_print_spec_is_named(workspace: Path, tmp_path: Path) -> None:
+def test_bad_print_spec_is_named(tmp_path: Path) -> None:
     other = copy_workspace(tmp_path / "campaign")
     toml = other / "campaign.toml"
     toml.write_text(toml.read_text("utf-8").replace("weight_gsm = 300", 'weight_gsm = "heavy"', 1)
@@ -198,18 +200,26 @@ def print_files(*folders: Path) -> list[Path]:
     return [folder / f["path"] for folder in folders for f in job_of(folder)["print_files"]]
 
 
-def test_no_ink_within_three_eighths_of_an_inch_of_any_sheet_edge(copies: Path, sequenced: Path) -> None:
-    """Render every press sheet and look at the 0.375 in band inside its edge: paper only."""
-    band = round(EDGE / PT * EDGE_DPI) - 1  # pixels wholly inside the band (one spared for antialiasing)
-    for path in print_files(copies, sequenced):
-        document = pdfium.PdfDocument(path)
+def assert_edges_clean(path: Path, dpi: float = EDGE_DPI) -> int:
+    """Render every page of ``path``: the 0.375 in band inside the sheet edge is paper only."""
+    band = round(EDGE / PT * dpi) - 1  # pixels wholly inside the band (one spared for antialiasing)
+    document = pdfium.PdfDocument(path)
+    try:
         for index in range(len(document)):
-            image = np.asarray(document[index].render(scale=EDGE_DPI / 72, grayscale=True).to_pil())
+            image = np.asarray(document[index].render(scale=dpi / 72, grayscale=True).to_pil())
             edges = {"top": image[:band], "bottom": image[-band:], "left": image[:, :band],
                      "right": image[:, -band:]}
-            inked = {side: int((pixels < 250).sum()) for side, pixels in edges.items() if (pixels < 250).any()}
+            inked = [side for side, pixels in edges.items() if (pixels < 250).any()]
             assert not inked, f"{path.name} page {index + 1}: ink near the {', '.join(inked)} edge"
+        return len(document)
+    finally:
         document.close()
+
+
+def test_no_ink_within_three_eighths_of_an_inch_of_any_sheet_edge(copies: Path, sequenced: Path) -> None:
+    """Render every press sheet and look at the 0.375 in band inside its edge: paper only."""
+    for path in print_files(copies, sequenced):
+        assert assert_edges_clean(path) > 0
 
 
 def test_every_press_sheet_carries_its_slug(copies: Path, sequenced: Path) -> None:
@@ -334,3 +344,23 @@ def test_default_package_xjdf_validates_and_adds_up_to_30000(full_build: Path) -
         assert sum(d.get(product, 0) for d in drops.values()) == amount
     sheets = {f["format"]: (f["sheet"], f["pieces_per_sheet"]) for f in job_of(folder)["print_files"]}
     assert sheets == {"letter": ("13x19", 2), "half-letter": ("13x19", 4), "card": ("13x19", 21)}
+    for entry in job_of(folder)["print_files"]:  # every press sheet: safe edge, and its slug
+        assert assert_edges_clean(folder / entry["path"], dpi=20) == entry["layouts"] * entry["sides"]
+        for n, text in enumerate(preflight.pdf_text(folder / entry["path"])):
+            assert f"layout {n // entry['sides'] + 1} of {entry['layouts']}" in text, (entry["path"], n)
+
+
+def test_k_text_prints_over_the_tint_panel_on_the_cyan_plate(copies: Path, tmp_path: Path) -> None:
+    """Separated by Ghostscript as a press would: under the black text in the pale-blue panel
+    the cyan plate still carries the panel's tint, so no white edge shows if the plates shift."""
+    subprocess.run([tool("gs"), "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffsep", "-r72",
+                    "-dFirstPage=9", "-dLastPage=9", "-o", str(tmp_path / "p.tif"), str(copies / "proof.pdf")],
+                   check=True)  # page 9: the letter flyer
+    cyan = 255 - np.asarray(Image.open(tmp_path / "p(Cyan).tif").convert("L")).astype(int)
+    black = 255 - np.asarray(Image.open(tmp_path / "p(Black).tif").convert("L")).astype(int)
+    panel = (cyan > 15) & (cyan < 40)  # the tint, [10, 4, 0, 0]: about 10 % cyan
+    rows, cols = np.where(panel)
+    box = np.s_[rows.min():rows.max(), cols.min():cols.max()]
+    text = black[box] > 200
+    assert text.sum() > 1000  # the panel's black text
+    assert (cyan[box][text] < 5).sum() == 0  # knocked out: none
