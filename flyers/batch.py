@@ -286,7 +286,7 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     format_masters = [rendered[(t, fmt)] for t in tags]
     first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
     spec = campaign.formats[fmt]
-    sheet = layout(request.sheet or DEFAULT_SHEET.get(fmt, "12x18"), spec.width.pt, spec.height.pt,
+    sheet = layout(request.sheet or DEFAULT_SHEET.get(fmt, "13x19"), spec.width.pt, spec.height.pt,
                    0.125 * PT, duplex=format_masters[0].pages == 2)
     font = campaign.fonts_dir / SERIAL_FONT
     raw_base, advances = build_base([m.pdf for m in format_masters], imprints, font, f"{fmt}-{request.mode}")

@@ -110,16 +110,45 @@ def test_a_broken_xjdf_fails_the_schema(copies: Path, tmp_path: Path) -> None:
     assert not schema.validate(etree.parse(str(broken)))
 
 
-def test_addresses_reach_the_xjdf_and_a_bad_country_is_named(workspace: Path, tmp_path: Path) -> None:
+PEOPLE = """
+[print.contact]
+name = "Campaign Office"
+email = "print@example.org"
+[print.proof_approver]
+name = "Proof Approver"
+phone = "(555) 010-0000"
+"""
+
+
+def test_full_specs_and_addresses_leave_no_question(tmp_path: Path) -> None:
+    """Every spec given and every box addressed: no open question, and all of it in the XJDF."""
+    workspace = copy_workspace(tmp_path / "campaign")
+    toml = workspace / "campaign.toml"
+    text = toml.read_text("utf-8").replace('orders = "orders/nyc-2026.csv"\n',
+                                           'orders = "orders/nyc-2026.csv"\ndue = 2026-03-02\n')
+    toml.write_text(text + PEOPLE, "utf-8")
     orders = tmp_path / "addr.csv"
     orders.write_text("distributor_id,distributor_name,language,format,quantity,address,city,region,postal_code,"
                       "country\nA-1,Grace Church,es,card,5,1 Main St,Brooklyn,NY,11201,US\n", "utf-8")
     out = tmp_path / "addr"
     run_batch(BatchRequest(root=workspace, orders=orders, out=out))
+    job = job_of(out)
+    assert job["open_questions"] == []
+    assert "No open questions" in preflight.pdf_text(out / "job.pdf")[0]
     tree = validate_xjdf(out / "job.xjdf")
     address = tree.find(".//x:Contact/x:Address", NS)
     assert (address.get("Street"), address.get("City"), address.get("CountryCode")) == ("1 Main St", "Brooklyn", "US")
-    assert not any(q.startswith("Ship-to") for q in job_of(out)["open_questions"])
+    assert tree.find(".//x:NodeInfo", NS).get("End") == "2026-03-02T17:00:00Z"
+    approver = tree.find(".//x:ApprovalPerson", NS).get("ContactRef")
+    person = tree.find(f".//x:Resource[@ID='{approver}']/x:Contact/x:Person", NS)
+    assert person.get("DescriptiveName") == "Proof Approver"
+    assert tree.find(".//x:ComChannel[@ChannelType='Email']", NS).get("Locator") == "mailto:print@example.org"
+
+
+def test_a_bad_country_is_named(workspace: Path, tmp_path: Path) -> None:
+    orders = tmp_path / "addr.csv"
+    orders.write_text("distributor_id,distributor_name,language,format,quantity,address,city,region,postal_code,"
+                      "country\nA-1,Grace Church,es,card,5,1 Main St,Brooklyn,NY,11201,US\n", "utf-8")
     bad = tmp_path / "bad.csv"
     bad.write_text(orders.read_text("utf-8").replace(",US", ",USA"), "utf-8")
     result = run_cli("batch", "-w", str(workspace), str(bad), "--out", str(tmp_path / "x"))
