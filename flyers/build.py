@@ -28,6 +28,7 @@ from .fontstack import FontBook, fontconfig_file, load_fonts
 from .languages import Language, resolve_all
 from .qr import QRCode, encode, module_mm
 from .render import Master, PrintOptions, render_master
+from .home import home_piece, sheet_pdf, sheets_for
 from .stamp import single_piece
 from .workers import run_jobs
 
@@ -63,15 +64,16 @@ class Artifact:
     path: str
     language: str
     format: str
-    variant: str  # "home" or "print"
+    variant: str  # "home", "print" or "home-sheet"
     pages: int
     sha256: str
     review_status: str
     font_size_pt: float
     source: str = ""  # hash of everything that made this file: a rebuild skips it when unchanged
+    sheet: str = ""  # home sheets only: the paper ("letter", "a4") the copies are laid out on
 
     def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "sheet" or v}
 
 
 @dataclass
@@ -234,27 +236,28 @@ def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
 
 
 def _cache_get(cache: Path, key: str) -> Master | None:
-    pdf, meta = cache / f"{key}.pdf", cache / f"{key}.json"
-    if not (pdf.is_file() and meta.is_file()):
+    pdf, meta, home = cache / f"{key}.pdf", cache / f"{key}.json", cache / f"{key}.home.pdf"
+    if not (pdf.is_file() and meta.is_file() and home.is_file()):
         return None
     try:
         info = json.loads(meta.read_text("utf-8"))
-        data = pdf.read_bytes()
-        if sha256_bytes(data) != info["sha256"]:
+        data, home_data = pdf.read_bytes(), home.read_bytes()
+        if sha256_bytes(data) != info["sha256"] or sha256_bytes(home_data) != info["home_sha256"]:
             return None
         from .render import Area, Slot
 
         return Master(pdf=data, pages=info["pages"], font_size_pt=info["font_size_pt"],
                       slots=tuple(Slot(**s) for s in info["slots"]), text=info["text"],
-                      imprints=tuple(Area(**a) for a in info["imprints"]))
+                      imprints=tuple(Area(**a) for a in info["imprints"]), home_pdf=home_data)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def _cache_put(cache: Path, key: str, master: Master) -> None:
     write_bytes(cache / f"{key}.pdf", master.pdf)
+    write_bytes(cache / f"{key}.home.pdf", master.home_pdf)
     write_json(cache / f"{key}.json", {
-        "sha256": sha256_bytes(master.pdf), "pages": master.pages, "font_size_pt": master.font_size_pt,
+        "sha256": sha256_bytes(master.pdf), "home_sha256": sha256_bytes(master.home_pdf), "pages": master.pages, "font_size_pt": master.font_size_pt,
         "slots": [s.__dict__ for s in master.slots], "text": master.text,
         "imprints": [a.__dict__ for a in master.imprints],
     })
@@ -292,7 +295,7 @@ def artifact_paths(tag: str, fmt: str) -> dict[str, str]:
 
 
 def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master], out: Path) -> list[Artifact]:
-    """Stamp QR codes, cut home and print versions, write them and the manifest.
+    """Stamp QR codes, cut home and print versions and home sheets, write them and the manifest.
 
     A file whose inputs (master, link, cut) are unchanged and whose bytes are
     still what the manifest says is left alone: a warm rebuild stamps nothing.
@@ -301,26 +304,51 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
     previous = _manifest_entries(out)
     artifacts: list[Artifact] = []
     pending: list[tuple[Path, bytes]] = []
+
+    def cut(rel: str, variant: str, source: str, make: Callable[[], bytes]) -> tuple[str, bytes | None]:
+        old = previous.get(rel)
+        if old and old.get("source") == source and has_digest(out / rel, str(old.get("sha256"))):
+            return str(old["sha256"]), None
+        data = make()
+        pending.append((out / rel, data))
+        return sha256_bytes(data), data
+
     for (tag, name), master in sorted(rendered.items()):
         catalog = build_plan.loaded[tag]
         fmt = campaign.formats[name]
         code = qr_code(campaign, catalog.language, fmt, master)
         status = "source" if catalog.source else catalog.review.status
-        for variant, rel in artifact_paths(tag, name).items():
-            source = sha256_bytes(f"{master.key}\0{code.link if code else ''}\0{variant}".encode())[:32]
-            old = previous.get(rel)
-            if old and old.get("source") == source and has_digest(out / rel, str(old.get("sha256"))):
-                digest = str(old["sha256"])
+        link = code.link if code else ""
+        paths = artifact_paths(tag, name)
+        alt = qr_alt(catalog, link)
+        home_data: bytes | None = None
+        for variant, rel in paths.items():
+            source = sha256_bytes(f"{master.key}\0{link}\0{variant}".encode())[:32]
+            if variant == "home":
+                digest, home_data = cut(rel, variant, source, lambda: home_piece(
+                    master.home_pdf, master.slots, code, paths["home"], alt))
             else:
-                data = single_piece(master.pdf, master.slots, code, f"{rel}", home=variant == "home")
-                pending.append((out / rel, data))
-                digest = sha256_bytes(data)
+                digest, _ = cut(rel, variant, source, lambda: single_piece(
+                    master.pdf, master.slots, code, paths["print"], home=False))
             artifacts.append(Artifact(rel, tag, name, variant, master.pages, digest, status,
                                       master.font_size_pt, source))
+        for sheet in sheets_for(name, fmt.width.pt, fmt.height.pt):
+            rel = f"flyers/{tag}/kyr-{tag}-{sheet.name}.pdf"
+            source = sha256_bytes(f"{master.key}\0{link}\0{sheet.name}".encode())[:32]
+            piece = home_data if home_data is not None else (out / paths["home"]).read_bytes()
+            digest, _ = cut(rel, "home-sheet", source, lambda: sheet_pdf(piece, sheet, rel))
+            artifacts.append(Artifact(rel, tag, name, "home-sheet", master.pages, digest, status,
+                                      master.font_size_pt, source, sheet.paper))
     for path, data in pending:
         write_bytes(path, data)
     write_manifest(out, artifacts)
     return artifacts
+
+
+def qr_alt(catalog: catalogs.LoadedCatalog, link: str) -> str:
+    """The QR code's alternative text in the flyer's language: its caption and its link."""
+    caption = catalog.gettext("Scan for more information and help:") or ""
+    return f"QR: {caption} {link}".replace("  ", " ").strip()
 
 
 def _manifest_entries(out: Path) -> dict[str, dict[str, object]]:
