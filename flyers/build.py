@@ -25,10 +25,10 @@ from .campaign import Campaign, Format, load_campaign, source_date
 from .errors import CatalogError, FlyersError
 from .files import clean_temp_files, has_digest, sha256_bytes, write_bytes, write_json
 from .fontstack import FontBook, fontconfig_file, load_fonts
+from .home import home_piece, sheet_pdf, sheets_for
 from .languages import Language, resolve_all
 from .qr import QRCode, encode, module_mm
 from .render import Master, PrintOptions, render_master
-from .home import home_piece, sheet_pdf, sheets_for
 from .stamp import single_piece
 from .workers import run_jobs
 
@@ -257,7 +257,8 @@ def _cache_put(cache: Path, key: str, master: Master) -> None:
     write_bytes(cache / f"{key}.pdf", master.pdf)
     write_bytes(cache / f"{key}.home.pdf", master.home_pdf)
     write_json(cache / f"{key}.json", {
-        "sha256": sha256_bytes(master.pdf), "home_sha256": sha256_bytes(master.home_pdf), "pages": master.pages, "font_size_pt": master.font_size_pt,
+        "sha256": sha256_bytes(master.pdf), "home_sha256": sha256_bytes(master.home_pdf),
+        "pages": master.pages, "font_size_pt": master.font_size_pt,
         "slots": [s.__dict__ for s in master.slots], "text": master.text,
         "imprints": [a.__dict__ for a in master.imprints],
     })
@@ -305,11 +306,12 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
     artifacts: list[Artifact] = []
     pending: list[tuple[Path, bytes]] = []
 
-    def cut(rel: str, variant: str, source: str, make: Callable[[], bytes]) -> tuple[str, bytes | None]:
+    def cut(rel: str, source: str, make: Callable[..., bytes], *args: object) -> tuple[str, bytes | None]:
+        """(sha256, new bytes or None when the file on disk is still current)."""
         old = previous.get(rel)
         if old and old.get("source") == source and has_digest(out / rel, str(old.get("sha256"))):
             return str(old["sha256"]), None
-        data = make()
+        data = make(*args)
         pending.append((out / rel, data))
         return sha256_bytes(data), data
 
@@ -325,18 +327,16 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
         for variant, rel in paths.items():
             source = sha256_bytes(f"{master.key}\0{link}\0{variant}".encode())[:32]
             if variant == "home":
-                digest, home_data = cut(rel, variant, source, lambda: home_piece(
-                    master.home_pdf, master.slots, code, paths["home"], alt))
+                digest, home_data = cut(rel, source, home_piece, master.home_pdf, master.slots, code, rel, alt)
             else:
-                digest, _ = cut(rel, variant, source, lambda: single_piece(
-                    master.pdf, master.slots, code, paths["print"], home=False))
+                digest, _ = cut(rel, source, single_piece, master.pdf, master.slots, code, rel, False)
             artifacts.append(Artifact(rel, tag, name, variant, master.pages, digest, status,
                                       master.font_size_pt, source))
         for sheet in sheets_for(name, fmt.width.pt, fmt.height.pt):
             rel = f"flyers/{tag}/kyr-{tag}-{sheet.name}.pdf"
             source = sha256_bytes(f"{master.key}\0{link}\0{sheet.name}".encode())[:32]
             piece = home_data if home_data is not None else (out / paths["home"]).read_bytes()
-            digest, _ = cut(rel, "home-sheet", source, lambda: sheet_pdf(piece, sheet, rel))
+            digest, _ = cut(rel, source, sheet_pdf, piece, sheet, rel)
             artifacts.append(Artifact(rel, tag, name, "home-sheet", master.pages, digest, status,
                                       master.font_size_pt, source, sheet.paper))
     for path, data in pending:

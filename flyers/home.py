@@ -25,6 +25,7 @@ drawn as artifacts -- a screen reader reads the card once, not ten times.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,9 +140,9 @@ def _qr_slot_element(root: Any, page: pikepdf.Page) -> Any:
         node = stack.pop()
         if not isinstance(node, pikepdf.Dictionary):
             continue
-        kids = node.get("/K")
-        kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
-        for kid, after in zip(kids, kids[1:], strict=False):
+        value = node.get("/K")
+        kids: list[Any] = list(value) if isinstance(value, pikepdf.Array) else [value] if value is not None else []
+        for kid, after in itertools.pairwise(kids):
             if (isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Div" and not len(kid.get("/K", ()))
                     and isinstance(after, pikepdf.Dictionary) and after.get("/S") == "/Caption"
                     and kid.get("/Pg") is not None and kid.Pg.objgen == page.obj.objgen):
@@ -195,8 +196,8 @@ def _cells(sheet: Sheet, width: float, height: float, mirrored: bool) -> list[tu
 
 def _artifact_form(pdf: pikepdf.Pdf, page: pikepdf.Page, box: tuple[float, float, float, float]) -> Any:
     """The page's content as a Form XObject with its marked content (tags) removed."""
-    kept = [(operands, operator) for operands, operator in pikepdf.parse_content_stream(page)
-            if str(operator) not in MARKED_CONTENT]
+    kept = [instruction for instruction in pikepdf.parse_content_stream(page)
+            if str(instruction.operator) not in MARKED_CONTENT]
     form = pikepdf.Stream(pdf, pikepdf.unparse_content_stream(kept))
     form.Type = pikepdf.Name.XObject
     form.Subtype = pikepdf.Name.Form

@@ -15,6 +15,7 @@ from flyers import catalogs, preflight
 from flyers.campaign import load_campaign
 from flyers.files import sha256_file
 from flyers.fontstack import load_fonts
+from flyers.home import SHEETS
 from flyers.languages import resolve
 
 from .conftest import SAMPLE_LANGUAGES, tool
@@ -45,7 +46,7 @@ def test_manifest_matches_the_files(sample_build: Path) -> None:
 def test_every_pdf_passes_preflight(sample_build: Path) -> None:
     report = preflight.check_output(sample_build, sample_build / "output")
     assert report.problems == []
-    assert report.checked == len(SAMPLE_LANGUAGES) * len(FORMAT_PAGES) * 2
+    assert report.checked == len(SAMPLE_LANGUAGES) * (len(FORMAT_PAGES) * 2 + len(SHEETS))  # + home sheets
 
 
 @pytest.mark.parametrize("tag", SAMPLE_LANGUAGES)
