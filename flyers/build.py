@@ -21,6 +21,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 
 from . import __version__, catalogs
+from .audio import copy_to_output
 from .campaign import Campaign, Format, load_campaign, source_date
 from .errors import CatalogError, FlyersError
 from .files import clean_temp_files, has_digest, sha256_bytes, write_bytes, write_json
@@ -341,7 +342,7 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
                                       master.font_size_pt, source, sheet.paper))
     for path, data in pending:
         write_bytes(path, data)
-    write_manifest(out, artifacts)
+    write_manifest(out, artifacts, copy_to_output(campaign, sorted({a.language for a in artifacts}), out))
     return artifacts
 
 
@@ -359,12 +360,18 @@ def _manifest_entries(out: Path) -> dict[str, dict[str, object]]:
         return {}
 
 
-def write_manifest(out: Path, artifacts: list[Artifact]) -> None:
-    """Merge new artifacts into output/manifest.json, dropping entries whose file is gone."""
+def write_manifest(out: Path, artifacts: list[Artifact], audio: list[dict[str, object]] | None = None) -> None:
+    """Merge new artifacts into output/manifest.json, dropping entries whose file is gone.
+
+    ``audio`` lists the recordings copied to output/audio/ (see flyers.audio).
+    """
     entries = {path: e for path, e in _manifest_entries(out).items() if (out / path).is_file()}
     for artifact in artifacts:
         entries[artifact.path] = artifact.as_dict()
-    write_json(out / MANIFEST, {"artifacts": [entries[k] for k in sorted(entries)]})
+    manifest: dict[str, object] = {"artifacts": [entries[k] for k in sorted(entries)]}
+    if audio:
+        manifest["audio"] = audio
+    write_json(out / MANIFEST, manifest)
 
 
 def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None = None) -> BuildResult:

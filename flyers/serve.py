@@ -34,6 +34,12 @@ TYPES = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".woff2": "font/woff2",
+    ".jpg": "image/jpeg",
+    ".ico": "image/x-icon",
+    ".webmanifest": "application/manifest+json",
+    ".opus": "audio/ogg; codecs=opus",
+    ".ogg": "audio/ogg",
+    ".mp3": "audio/mpeg",
 }
 
 

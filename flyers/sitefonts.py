@@ -1,0 +1,160 @@
+"""Web fonts for the download site: per page, only what that page draws.
+
+Each page gets its own WOFF2 subsets, cut with HarfBuzz from the workspace's
+fonts to the characters of that page (the index: its headings and the
+languages' own names), and its own ``@font-face`` rules, inline in its head.
+A visitor who opens the Bengali page downloads Bengali and Latin glyphs for
+that page, not the 28 faces of the whole site; the index draws "اردو" with a
+few kilobytes instead of the Urdu page's whole subset.  Bold faces are cut
+to the text the stylesheet sets in bold (headings, names, buttons), which
+halves CJK pages.  Faces are ``font-display: block`` and the page's own
+script is preloaded, so text is drawn once, in its font, with no layout shift.
+Subsets are cached under ``.cache/site/fonts`` by content.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lxml import html as lxml_html
+
+from .files import sha256_bytes, write_bytes, write_text
+from .fontstack import FontBook
+from .languages import Language
+
+SUBSET_VERSION = "4"  # bump to invalidate cached font subsets
+ALWAYS_IN_FONTS = " \u00a0\u200c\u200d"  # spaces and joiners shape neighbouring letters
+FONT_FOLDER = "assets/fonts"
+# What templates/site/site.css sets in bold; their text goes into the bold subsets.
+BOLD_TAGS = ("h1", "h2", "h3", "strong", "b", "summary", "button", "label")
+BOLD_CLASSES = ("format", "endonym", "tel", "link", "share", "whatsapp", "button", "button-label", "no-match")
+BOLD_XPATH = "|".join([*(f"//{tag}" for tag in BOLD_TAGS),
+                       *(f"//*[contains(concat(' ', @class, ' '), ' {name} ')]" for name in BOLD_CLASSES)])
+
+
+@dataclass(frozen=True)
+class Faces:
+    """A page's @font-face rules and the font files worth preloading."""
+
+    css: str
+    preload: tuple[str, ...]
+    files: dict[str, bytes]  # site path -> WOFF2
+
+
+def bold_text(html: str) -> str:
+    """The text of the elements the site's stylesheet sets in bold."""
+    body = lxml_html.document_fromstring(html.encode("utf-8"))
+    return " ".join(element.text_content() for element in body.xpath(BOLD_XPATH))
+
+
+def page_faces(fonts: FontBook, runs: Iterable[tuple[Language, str]], bold: str, extra: tuple[str, ...],
+               primary: Language, cache: Path) -> Faces:
+    """@font-face rules for one page's text.
+
+    ``runs`` are (language, text) pairs; each family of a language's stack gets
+    that text.  ``extra`` families (the English stack, for lang="en" names) get
+    the first run's text too.
+    """
+    runs = list(runs)
+    text: dict[str, set[str]] = {}
+    for language, run in runs:
+        for family in fonts.stack(language):
+            text.setdefault(family, set(ALWAYS_IN_FONTS)).update(run)
+    for family in extra:
+        text.setdefault(family, set(ALWAYS_IN_FONTS)).update(runs[0][1])
+    bold_chars = set(bold) | set(ALWAYS_IN_FONTS)
+    preferred = set(fonts.stack(primary)[:1])
+    rules, preload, files = [], [], {}
+    for family in sorted(text):
+        for source in fonts.families[family]:
+            chars = text[family] if weight_of(source) < 600 else text[family] & bold_chars
+            subset, weight, ranges = subset_font(source, "".join(sorted(chars)), cache)
+            if subset is None:
+                continue
+            name = f"{FONT_FOLDER}/{source.stem.removesuffix('.subset')}.{sha256_bytes(subset)[:10]}.woff2"
+            files[name] = subset
+            if family in preferred:
+                preload.append(name)
+            rules.append(f'@font-face {{ font-family: "{family}"; src: url("{{root}}{name}") format("woff2"); '
+                         f"font-weight: {weight}; font-style: normal; font-display: block; "
+                         f"unicode-range: {ranges}; }}")
+    return Faces("\n".join(rules), tuple(preload), files)
+
+
+@functools.lru_cache(maxsize=256)
+def weight_of(source: Path) -> int:
+    """A font file's weight (400 regular, 700 bold).
+
+    The bold flags first: Noto Nastaliq Urdu Bold says usWeightClass 400, and
+    two faces both declared 400 made every Urdu word bold.
+    """
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(source, fontNumber=0, lazy=True)
+    try:
+        return _weight(font)
+    finally:
+        font.close()
+
+
+def _weight(font: Any) -> int:
+    weight = int(font["OS/2"].usWeightClass) if "OS/2" in font else 400
+    bold = bool(font["head"].macStyle & 1) or ("OS/2" in font and bool(font["OS/2"].fsSelection & 0x20))
+    return max(weight, 700) if bold else weight
+
+
+def subset_font(source: Path, text: str, cache: Path) -> tuple[bytes | None, int, str]:
+    """A WOFF2 subset of ``source`` for ``text`` (cached): bytes, weight, unicode-range."""
+    import uharfbuzz as hb
+    from fontTools.ttLib import TTFont
+
+    digest = hashlib.sha256(f"{SUBSET_VERSION}\0{text}\0".encode() + source.read_bytes()).hexdigest()[:32]
+    cached, meta = cache / "fonts" / f"{digest}.woff2", cache / "fonts" / f"{digest}.json"
+    if meta.is_file():
+        info = json.loads(meta.read_text("utf-8"))
+        if info["ranges"] is None:
+            return None, 0, ""
+        if cached.is_file():
+            return cached.read_bytes(), info["weight"], info["ranges"]
+    font = TTFont(source, fontNumber=0, lazy=True)
+    cmap = font.getBestCmap() or {}
+    wanted = sorted({ord(c) for c in text} & set(cmap))
+    font.close()
+    if not [c for c in wanted if chr(c) not in ALWAYS_IN_FONTS]:
+        write_text(meta, json.dumps({"weight": 0, "ranges": None}))
+        return None, 0, ""
+    # HarfBuzz's subsetter: milliseconds where fontTools takes seconds on CJK outlines.
+    subsetter = hb.SubsetInput()
+    subsetter.sets(hb.SubsetInputSets.UNICODE).update(wanted)
+    subsetter.sets(hb.SubsetInputSets.NAME_ID).update([0, 1, 2, 3, 4, 5, 6, 13, 14])  # keep the licence
+    subsetter.flags = (hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.DESUBROUTINIZE
+                       | hb.SubsetFlags.NOTDEF_OUTLINE)
+    cut = hb.subset(hb.Face(hb.Blob.from_file_path(str(source))), subsetter)
+    font = TTFont(io.BytesIO(cut.blob.data))
+    weight = _weight(font)
+    buffer = io.BytesIO()
+    font.flavor = "woff2"
+    font.save(buffer, reorderTables=False)
+    data = buffer.getvalue()
+    ranges = unicode_range(sorted(font.getBestCmap() or {}))
+    write_bytes(cached, data)
+    write_text(meta, json.dumps({"weight": weight, "ranges": ranges}))
+    return data, weight, ranges
+
+
+def unicode_range(codes: Iterable[int]) -> str:
+    """Code points as a compact CSS unicode-range: "U+20-7E, U+A0"."""
+    spans: list[list[int]] = []
+    for code in codes:
+        if spans and code == spans[-1][1] + 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in spans)
