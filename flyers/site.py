@@ -36,6 +36,7 @@ from .campaign import LENGTH_RE, Campaign, Format, load_campaign, source_date
 from .errors import FlyersError, RenderError
 from .files import sha256_bytes, write_bytes, write_text
 from .fontstack import FontBook, load_fonts
+from .home import SHEETS
 from .languages import Language, resolve_all
 from .qr import encode
 from .render import PrintOptions, context, make_environment, render_template, visible_text
@@ -244,9 +245,12 @@ def _downloads(campaign: Campaign, language: Language, entries: list[dict[str, A
                 item["preview"], item["og"] = _previews(data, name, tag, folder, cache)
         items.append(item)
     sheets = []
-    for entry in (e for e in mine if e["variant"] == "home-sheet"):
+    order = [s.name for s in SHEETS]
+    for entry in sorted((e for e in mine if e["variant"] == "home-sheet"),
+                        key=lambda e: order.index(f"{e['format']}-sheet-{e.get('sheet')}")
+                        if f"{e['format']}-sheet-{e.get('sheet')}" in order else len(order)):
         filename, data = _copy_pdf(output, entry, tag, folder)
-        copies = 10 if entry["format"] != "half-letter" else 2
+        copies = next((s.copies for s in SHEETS if s.format == entry["format"]), 0)
         sheets.append({"href": filename, "format": entry["format"], "paper": entry.get("sheet", ""),
                        "size": _file_size(len(data), language), "copies": copies,
                        "duplex": int(entry.get("pages", 1)) > 1})
@@ -428,7 +432,7 @@ def _language_page(shared: Shared, language: Language, downloads: dict[str, Any]
     title = catalogs.load(campaign, language).gettext("Know Your Rights") or ""
     share_text = f"{title} · {language.endonym} {site['url']}".strip()
     site.update({**downloads, "audio": audio, "qr_svg": qr_svg(link, campaign.qr.error_correction),
-                 "whatsapp": "https://wa.me/?text=" + quote(share_text) if site["url"] else "#"})
+                 "whatsapp": "https://wa.me/?text=" + quote(share_text, safe="") if site["url"] else "#"})
     html = _render(campaign, catalogs.load(campaign, language), shared.fonts, LANGUAGE_TEMPLATE, site)
     return Page(path, html, ((language, visible_text(html)),))
 

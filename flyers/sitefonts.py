@@ -29,9 +29,14 @@ from .files import sha256_bytes, write_bytes, write_text
 from .fontstack import FontBook
 from .languages import Language
 
-SUBSET_VERSION = "4"  # bump to invalidate cached font subsets
+SUBSET_VERSION = "5"  # bump to invalidate cached font subsets
 ALWAYS_IN_FONTS = " \u00a0\u200c\u200d"  # spaces and joiners shape neighbouring letters
 FONT_FOLDER = "assets/fonts"
+# A bold subset heavier than this is left out and the browser thickens the regular
+# face instead: Noto Nastaliq Urdu cut to the Urdu page's bold text is still 95 kB,
+# which alone would break the page's 150 kB budget.
+MAX_BOLD_BYTES = 40_000
+RANGE_GAP = 64  # code points; see unicode_range
 # What templates/site/site.css sets in bold; their text goes into the bold subsets.
 BOLD_TAGS = ("h1", "h2", "h3", "strong", "b", "summary", "button", "label")
 BOLD_CLASSES = ("format", "endonym", "tel", "link", "share", "whatsapp", "button", "button-label", "no-match")
@@ -59,16 +64,17 @@ def page_faces(fonts: FontBook, runs: Iterable[tuple[Language, str]], bold: str,
     """@font-face rules for one page's text.
 
     ``runs`` are (language, text) pairs; each family of a language's stack gets
-    that text.  ``extra`` families (the English stack, for lang="en" names) get
-    the first run's text too.
+    the part of that text the families before it cannot draw.  ``extra``
+    families (the English stack, for lang="en" names) share out the first run's
+    text the same way.
     """
     runs = list(runs)
     text: dict[str, set[str]] = {}
     for language, run in runs:
-        for family in fonts.stack(language):
-            text.setdefault(family, set(ALWAYS_IN_FONTS)).update(run)
+        _share_out(fonts, fonts.stack(language), set(run), text)
     for family in extra:
-        text.setdefault(family, set(ALWAYS_IN_FONTS)).update(runs[0][1])
+        text.setdefault(family, set(ALWAYS_IN_FONTS))
+    _share_out(fonts, extra, set(runs[0][1]), text)
     bold_chars = set(bold) | set(ALWAYS_IN_FONTS)
     preferred = set(fonts.stack(primary)[:1])
     rules, preload, files = [], [], {}
@@ -76,7 +82,7 @@ def page_faces(fonts: FontBook, runs: Iterable[tuple[Language, str]], bold: str,
         for source in fonts.families[family]:
             chars = text[family] if weight_of(source) < 600 else text[family] & bold_chars
             subset, weight, ranges = subset_font(source, "".join(sorted(chars)), cache)
-            if subset is None:
+            if subset is None or (weight >= 600 and len(subset) > MAX_BOLD_BYTES):
                 continue
             name = f"{FONT_FOLDER}/{source.stem.removesuffix('.subset')}.{sha256_bytes(subset)[:10]}.woff2"
             files[name] = subset
@@ -86,6 +92,37 @@ def page_faces(fonts: FontBook, runs: Iterable[tuple[Language, str]], bold: str,
                          f"font-weight: {weight}; font-style: normal; font-display: block; "
                          f"unicode-range: {ranges}; }}")
     return Faces("\n".join(rules), tuple(preload), files)
+
+
+def _share_out(fonts: FontBook, stack: Iterable[str], chars: set[str], text: dict[str, set[str]]) -> None:
+    """Give each family of a stack the characters no earlier family of it draws.
+
+    The browser takes a character from the first face whose unicode-range has
+    it, so a fallback font (Naskh behind Nastaliq, Noto Sans behind Bengali)
+    needs only what the fonts before it lack -- digits, Latin, punctuation.
+    """
+    remaining = set(chars)
+    for family in stack:
+        covered = remaining & family_chars(fonts, family)
+        text.setdefault(family, set(ALWAYS_IN_FONTS)).update(covered)
+        remaining -= covered
+
+
+def family_chars(fonts: FontBook, family: str) -> frozenset[str]:
+    """Every character a family's files map (the union of their cmaps)."""
+    return _cmap_chars(tuple(fonts.families[family]))
+
+
+@functools.lru_cache(maxsize=64)
+def _cmap_chars(sources: tuple[Path, ...]) -> frozenset[str]:
+    from fontTools.ttLib import TTFont
+
+    chars: set[str] = set()
+    for source in sources:
+        font = TTFont(source, fontNumber=0, lazy=True)
+        chars.update(chr(c) for c in (font.getBestCmap() or {}))
+        font.close()
+    return frozenset(chars)
 
 
 @functools.lru_cache(maxsize=256)
@@ -149,11 +186,17 @@ def subset_font(source: Path, text: str, cache: Path) -> tuple[bytes | None, int
     return data, weight, ranges
 
 
-def unicode_range(codes: Iterable[int]) -> str:
-    """Code points as a compact CSS unicode-range: "U+20-7E, U+A0"."""
+def unicode_range(codes: Iterable[int], gap: int = RANGE_GAP) -> str:
+    """Code points as a compact CSS unicode-range: "U+20-7E, U+A0".
+
+    Spans less than ``gap`` apart are merged: a page's subset has every character
+    of the page that falls in its ranges, and a browser that meets a character in
+    a face's range but not in its cmap falls back as usual; listing each of a CJK
+    page's 700 characters would add kilobytes to every page.
+    """
     spans: list[list[int]] = []
     for code in codes:
-        if spans and code == spans[-1][1] + 1:
+        if spans and code <= spans[-1][1] + gap:
             spans[-1][1] = code
         else:
             spans.append([code, code])

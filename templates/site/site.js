@@ -35,7 +35,10 @@
         if (!item.hidden) { shown += 1; }
       });
       if (none) { none.hidden = shown > 0; }
-      if (shown === 0) { items.forEach(function (item) { item.hidden = false; }); }
+      if (shown === 0) {  // nothing matched: say so, and show the whole list to choose from
+        items.forEach(function (item) { item.hidden = false; });
+        shown = items.length;
+      }
       if (count) { count.textContent = String(shown); }
     });
   }
