@@ -189,6 +189,7 @@ def test_the_filter_matches_english_names_and_tags_too(server: SiteServer, page:
     ("فارسي", "fa"),  # typed with the Arabic ي; the endonym is written with the Persian ی
     ("persa", "fa"), ("Bengalí", "bn"),  # the language's name in Spanish (CLDR)
     ("عربی", "ar"),  # Arabic typed with the Persian ی
+    ("بنگالي", "bn"),  # CLDR's Persian name, بنگالی, typed with the Arabic ي: found only by letter folding
 ])
 def test_the_filter_finds_the_names_people_type(server: SiteServer, page: tuple[Any, Requests], query: str,
                                                 tag: str) -> None:
