@@ -35,7 +35,7 @@ EXTENSIONS = (".opus", ".ogg", ".mp3")
 TYPES = {".opus": "audio/ogg; codecs=opus", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}
 # espeak-ng voice for a written language when its tag is not itself a voice name.
 VOICES = {"zh-Hans": "cmn", "zh-Hant": "yue", "prs": "fa", "pt-BR": "pt-br", "en": "en-us"}
-OPUS_BITRATE_KBPS = "24"  # speech: small and clear
+OPUS_BITRATE_KBPS = "16"  # speech: small and still clear (a letter flyer read aloud: about 400 KB)
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,14 @@ def draft(campaign: Campaign, tags: tuple[str, ...] = (), replace: bool = False)
     opusenc = shutil.which("opusenc")
     if opusenc is None:
         raise FlyersError("opusenc is not installed; `apt-get install opus-tools` (or `make install`)")
+    from .build import UsageError
+
     languages = resolve_all(campaign)
     unknown = [t for t in tags if t not in languages]
     if unknown:
-        raise FlyersError(f"unknown language(s): {', '.join(unknown)}; the campaign has: {', '.join(languages)}")
+        raise UsageError(f"unknown language(s): {', '.join(unknown)}; the campaign has: {', '.join(languages)}")
     report: dict[str, str] = {}
+    failed: list[str] = []
     for tag in tags or tuple(languages):
         existing = find(campaign, tag)
         if existing is not None and not (replace and existing.computer):
@@ -137,11 +140,19 @@ def draft(campaign: Campaign, tags: tuple[str, ...] = (), replace: bool = False)
             report[tag] = "skipped: espeak-ng has no voice for it"
             continue
         text = transcript(campaign, languages[tag])
-        _speak(text, voice, campaign.root / AUDIO_DIR / f"{tag}.opus", opusenc)
+        try:
+            _speak(text, voice, campaign.root / AUDIO_DIR / f"{tag}.opus", opusenc)
+        except FlyersError as exc:  # one voice failing must not cost the others their drafts
+            report[tag] = f"failed: {exc}"
+            failed.append(f"{tag}: {exc}")
+            continue
         write_text(campaign.root / AUDIO_DIR / f"{tag}.txt", text + "\n")
         write_text(campaign.root / AUDIO_DIR / f"{tag}.json",
                    json.dumps({"voice": "computer", "engine": "espeak-ng", "espeak_voice": voice}, indent=1) + "\n")
         report[tag] = f"drafted with espeak-ng voice {voice}"
+    if failed:
+        raise FlyersError("espeak-ng could not read every language (the others were drafted)",
+                          [*(f"{t}: {r}" for t, r in report.items() if not r.startswith("failed")), *failed])
     return report
 
 
