@@ -25,7 +25,7 @@ from .campaign import Campaign, Format, load_campaign
 from .errors import FlyersError
 from .files import sha256_file
 from .fontstack import FontBook, load_fonts
-from .languages import Language, resolve_all
+from .languages import Language, SpokenLanguage, resolve_all, resolve_spoken
 from .render import BLEED_IN, PrintOptions, StrictGettext, render_html
 from .stamp import page_fonts
 
@@ -189,13 +189,13 @@ def _contains(stream: list[int], wanted: list[int]) -> bool:
 
 
 def expected_sentences(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog,
-                       fonts: FontBook) -> list[str]:
+                       fonts: FontBook, spoken: SpokenLanguage | None = None) -> list[str]:
     """The translated sentences a (language, format) page shows in its body, from its template."""
     from .render import context, make_environment, visible_text
 
     env, strict = make_environment(campaign, catalog)
     html = env.get_template(fmt.template).render(
-        context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt))
+        context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt, spoken))
     body = normalise(visible_text(html))
     seen: list[str] = []
     for msgid in strict.used:
@@ -312,15 +312,18 @@ def check_output(root: Path, out: Path) -> Report:
         raise FlyersError(f"{manifest_path}: not a kyr-flyers manifest ({exc})") from None
     report = Report()
     loaded: dict[str, catalogs.LoadedCatalog] = {}
+    spoken_languages = resolve_spoken(campaign, languages)
     for entry in artifacts:
         tag, name = entry["language"], entry["format"]
-        if tag not in languages or name not in campaign.formats:
+        spoken = spoken_languages.get(str(entry.get("spoken", "")))
+        if tag not in languages or name not in campaign.formats or (entry.get("spoken") and spoken is None):
             report.problems.append(f"{entry['path']}: {tag}/{name} is no longer in campaign.toml")
             continue
         if tag not in loaded:
             loaded[tag] = catalogs.load(campaign, languages[tag])
+        book = fonts.widened(languages[tag], (spoken.script,)) if spoken else fonts
         problems = check_artifact(out / entry["path"], entry, campaign, campaign.formats[name],
-                                  loaded[tag], fonts, qr_link(campaign, tag))
+                                  loaded[tag], book, qr_link(campaign, tag), spoken)
         report.problems += [f"{entry['path']}: {p}" for p in problems]
         report.checked += 1
         report.lines.append(f"{'FAIL' if problems else 'ok  '} {entry['path']}")
@@ -328,8 +331,9 @@ def check_output(root: Path, out: Path) -> Report:
 
 
 def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt: Format,
-                   catalog: catalogs.LoadedCatalog, fonts: FontBook, link: str) -> list[str]:
-    """All checks on one PDF."""
+                   catalog: catalogs.LoadedCatalog, fonts: FontBook, link: str,
+                   spoken: SpokenLanguage | None = None) -> list[str]:
+    """All checks on one PDF (``spoken``: the spoken language a card names)."""
     if not path.is_file():
         return ["file is missing"]
     problems = []
@@ -339,7 +343,7 @@ def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt
         pages = len(pdf.pages)
     if pages != fmt.pages or pages != entry.get("pages"):
         problems.append(f"{pages} page(s); the format defines {fmt.pages}, the manifest says {entry.get('pages')}")
-    sentences = expected_sentences(campaign, fmt, catalog, fonts)
+    sentences = expected_sentences(campaign, fmt, catalog, fonts, spoken)
     if uses_glyph_check(catalog.language):
         lost = missing_by_glyphs(path, sentences, catalog.language, fonts)
     else:
