@@ -76,6 +76,7 @@ class Master:
     text: str  # visible text of the page(s), for coverage checks and the site
     imprints: tuple[Area, ...] = ()
     key: str = ""  # the content hash it is cached under
+    layout: tuple[str, ...] = ()  # what the layout checks found (preflight.layout_problems); () = fine
 
 
 def cmyk_css(values: tuple[float, float, float, float]) -> str:
@@ -407,8 +408,11 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     if fmt.has_qr and not slots:
         raise RenderError(f"templates/{fmt.template}: no element with class 'qr-slot' for the QR code")
     pdf = write_master_pdf(document, identifier, pdfx=options.profile is not None)
+    from .preflight import layout_problems, reserved_areas  # preflight imports this module
+
+    layout = layout_problems(pdf, fmt, catalog.language, reserved_areas(slots, imprints))
     return Master(pdf=pdf, pages=len(document.pages), font_size_pt=size, slots=slots, text=visible_text(html),
-                  imprints=imprints)
+                  imprints=imprints, layout=tuple(layout))
 
 
 def _sizes(fmt: Format) -> list[float]:
