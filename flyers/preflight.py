@@ -30,7 +30,7 @@ from .errors import FlyersError
 from .files import sha256_file
 from .fontstack import FontBook, load_fonts
 from .languages import Language, resolve_all
-from .render import BLEED_IN, PrintOptions, StrictGettext, render_html
+from .render import BLEED_IN, UNSPACED_SCRIPTS, PrintOptions, StrictGettext, render_html
 from .stamp import page_fonts
 
 QR_DPI = 150
@@ -313,8 +313,6 @@ DEFAULT_SAFE_MARGIN_PT = 9.0
 TOUCH_PT = 0.3  # ink boxes must overlap by more than this (both ways) to collide
 SAFE_TOLERANCE_PT = 0.05
 SIZE_TOLERANCE_PT = 0.05
-# Scripts written without spaces between words: no "lone last word" there.
-UNSPACED_SCRIPTS = {"Hans", "Hant", "Jpan", "Thai", "Laoo", "Khmr", "Mymr", "Tibt"}
 
 
 @dataclass(frozen=True)
@@ -535,7 +533,8 @@ def lone_word_problems(page: PageInk, language: Language) -> list[str]:
     The PDF does not say where paragraphs end, but their lines do: inside a
     paragraph, lines of one type size follow at the smallest pitch found on the
     page for that size (between paragraphs and bullets there is extra space).
-    A one-word line at that pitch from a neighbour in its column is flagged.
+    A one-word first or last line at that pitch from a neighbour in its column
+    is flagged.
     Not for scripts written without spaces between words.
     """
     if language.script in UNSPACED_SCRIPTS:
@@ -544,16 +543,21 @@ def lone_word_problems(page: PageInk, language: Language) -> list[str]:
     pitch: dict[float, float] = {}
     neighbours: list[tuple[int, int, float]] = []
     for i, upper in enumerate(segments):
-        below = [(upper.baseline - s.baseline, j) for j, s in enumerate(segments)
+        lower = [(upper.baseline - s.baseline, j) for j, s in enumerate(segments)
                  if s.baseline < upper.baseline - 0.5 and s.size == upper.size and _x_overlap(upper, s)]
-        if below:
-            gap, j = min(below)
+        if lower:
+            gap, j = min(lower)
             neighbours.append((i, j, gap))
             pitch[upper.size] = min(gap, pitch.get(upper.size, gap))
-    lonely: set[int] = set()
+    above: dict[int, int] = {}  # segment -> the segment above it in its paragraph
     for i, j, gap in neighbours:
         if gap <= pitch[segments[i].size] + 0.5:
-            lonely |= {k for k in (i, j) if segments[k].words == 1 and _is_word(segments[k].text)}
+            above[j] = i
+    below = {i: j for j, i in above.items()}
+    # one word on a paragraph's last line, or alone on its first line; a middle
+    # line of a narrow centred caption may hold one long word
+    lonely = {k for k in range(len(segments)) if segments[k].words == 1 and _is_word(segments[k].text)
+              and ((k in above) != (k in below))}
     return [f"line {page.lines[segments[k].line].number} holds one word alone ({segments[k].text!r}); "
             "keep it with the word before it" for k in sorted(lonely)]
 
