@@ -502,14 +502,14 @@ def collision_problems(page: PageInk) -> list[str]:
             first, second = boxes[members[a]], boxes[members[b]]
             wide = np.minimum(first[:, None, 2], second[None, :, 2]) - np.maximum(first[:, None, 0], second[None, :, 0])
             tall = np.minimum(first[:, None, 3], second[None, :, 3]) - np.maximum(first[:, None, 1], second[None, :, 1])
-            hits = np.argwhere((wide > TOUCH_PT) & (tall > TOUCH_PT))
-            if len(hits):
-                i, j = hits[0]
+            depth = np.where((wide > TOUCH_PT) & (tall > TOUCH_PT), np.minimum(wide, tall), 0.0)
+            if depth.max() > 0:
+                i, j = np.unravel_index(int(depth.argmax()), depth.shape)
                 x = (max(first[i, 0], second[j, 0]) + min(first[i, 2], second[j, 2])) / 2
                 y = (max(first[i, 1], second[j, 1]) + min(first[i, 3], second[j, 3])) / 2
                 upper, lower = sorted((page.lines[a].number, page.lines[b].number))
-                problems.append(f"line {upper} collides with line {lower} at x={x:.0f} pt, y={y:.0f} pt "
-                                f"({_near(page, a)} / {_near(page, b)})")
+                problems.append(f"line {upper} collides with line {lower} at x={x:.0f} pt, y={y:.0f} pt, "
+                                f"{depth[i, j]:.1f} pt deep ({_near(page, a)} / {_near(page, b)})")
     return problems
 
 
