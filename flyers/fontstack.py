@@ -9,6 +9,7 @@ against each font's cmap with fontTools.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tomllib
 import unicodedata
@@ -49,6 +50,26 @@ class FontBook:
                 f"(language {language.tag}); add it under [scripts]"
             )
         return stack
+
+    def widened(self, language: Language, scripts: tuple[str, ...]) -> FontBook:
+        """This book with ``language``'s stack extended by the fonts of other scripts.
+
+        An interpreter card in English (or Spanish) also prints the spoken
+        language's own name in its own script: the page's stack gains that
+        script's families, so coverage checks and fontconfig see them too.
+        """
+        stack = list(self.stack(language))
+        for script in scripts:
+            families = self.scripts.get(script)
+            if not families:
+                raise ConfigError(
+                    f"{self.folder / FONTS_FILE}: no font stack for script {script!r} "
+                    f"(needed for a language's own name on {language.tag} pages); add it under [scripts]"
+                )
+            stack += [f for f in families if f not in stack]
+        if tuple(stack) == self.stack(language):
+            return self
+        return dataclasses.replace(self, languages={**self.languages, language.tag: tuple(stack)})
 
     def css_stack(self, language: Language) -> str:
         """The stack as a CSS font-family value."""

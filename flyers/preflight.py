@@ -29,7 +29,7 @@ from .campaign import Campaign, Format, load_campaign
 from .errors import FlyersError
 from .files import sha256_file
 from .fontstack import FontBook, load_fonts
-from .languages import Language, resolve_all
+from .languages import Language, SpokenLanguage, resolve_all, resolve_spoken
 from .render import BLEED_IN, UNSPACED_SCRIPTS, PrintOptions, StrictGettext, render_html
 from .stamp import page_fonts
 
@@ -193,13 +193,13 @@ def _contains(stream: list[int], wanted: list[int]) -> bool:
 
 
 def expected_sentences(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog,
-                       fonts: FontBook) -> list[str]:
+                       fonts: FontBook, spoken: SpokenLanguage | None = None) -> list[str]:
     """The translated sentences a (language, format) page shows in its body, from its template."""
     from .render import context, make_environment, visible_text
 
     env, strict = make_environment(campaign, catalog)
     html = env.get_template(fmt.template).render(
-        context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt))
+        context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt, spoken))
     body = normalise(visible_text(html))
     seen: list[str] = []
     for msgid in strict.used:
@@ -612,7 +612,7 @@ Box = tuple[float, float, float, float]
 
 
 def layout_problems(pdf: Path | bytes, fmt: Format, language: Language,
-                    reserved: Iterable[tuple[int, Box]] = ()) -> list[str]:
+                    reserved: Iterable[tuple[int, Box]] = (), label: str = "") -> list[str]:
     """Every layout finding of a PDF, each as "ur/letter p1: line 3 collides with line 4 ...".
 
     ``reserved`` are (page index, box) areas filled after layout (the QR code,
@@ -625,7 +625,7 @@ def layout_problems(pdf: Path | bytes, fmt: Format, language: Language,
         boxes = tuple(box for index, box in areas if index == page.number - 1)
         found = (safe_area_problems(page, fmt.safe_margin.pt, boxes) + collision_problems(page)
                  + type_size_problems(page, fmt.min_font_size.pt) + lone_word_problems(page, language))
-        problems += [f"{language.tag}/{fmt.name} p{page.number}: {p}" for p in found]
+        problems += [f"{label or language.tag + '/' + fmt.name} p{page.number}: {p}" for p in found]
     return problems
 
 
@@ -654,15 +654,18 @@ def check_output(root: Path, out: Path) -> Report:
         raise FlyersError(f"{manifest_path}: not a kyr-flyers manifest ({exc})") from None
     report = Report()
     loaded: dict[str, catalogs.LoadedCatalog] = {}
+    spoken_languages = resolve_spoken(campaign, languages)
     for entry in artifacts:
         tag, name = entry["language"], entry["format"]
-        if tag not in languages or name not in campaign.formats:
+        spoken = spoken_languages.get(str(entry.get("spoken", "")))
+        if tag not in languages or name not in campaign.formats or (entry.get("spoken") and spoken is None):
             report.problems.append(f"{entry['path']}: {tag}/{name} is no longer in campaign.toml")
             continue
         if tag not in loaded:
             loaded[tag] = catalogs.load(campaign, languages[tag])
+        book = fonts.widened(languages[tag], (spoken.script,)) if spoken else fonts
         problems = check_artifact(out / entry["path"], entry, campaign, campaign.formats[name],
-                                  loaded[tag], fonts, qr_link(campaign, tag))
+                                  loaded[tag], book, qr_link(campaign, tag), spoken)
         report.problems += [f"{entry['path']}: {p}" for p in problems]
         report.checked += 1
         report.lines.append(f"{'FAIL' if problems else 'ok  '} {entry['path']}")
@@ -670,8 +673,9 @@ def check_output(root: Path, out: Path) -> Report:
 
 
 def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt: Format,
-                   catalog: catalogs.LoadedCatalog, fonts: FontBook, link: str) -> list[str]:
-    """All checks on one PDF."""
+                   catalog: catalogs.LoadedCatalog, fonts: FontBook, link: str,
+                   spoken: SpokenLanguage | None = None) -> list[str]:
+    """All checks on one PDF (``spoken``: the spoken language a card names)."""
     if not path.is_file():
         return ["file is missing"]
     problems = []
@@ -681,7 +685,7 @@ def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt
         pages = len(pdf.pages)
     if pages != fmt.pages or pages != entry.get("pages"):
         problems.append(f"{pages} page(s); the format defines {fmt.pages}, the manifest says {entry.get('pages')}")
-    sentences = expected_sentences(campaign, fmt, catalog, fonts)
+    sentences = expected_sentences(campaign, fmt, catalog, fonts, spoken)
     if uses_glyph_check(catalog.language):
         lost = missing_by_glyphs(path, sentences, catalog.language, fonts)
     else:

@@ -182,3 +182,22 @@ def over_limits(scores: list[BlockScore]) -> list[str]:
                      f"{sentence!r}; split it or use shorter words"
                      for sentence, score in item.sentences if score.grade > SENTENCE_GRADE_LIMIT]
     return problems
+
+
+VOWEL_PHONES = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
+
+
+def indefinite_article(phrase: str) -> str:
+    """"a" or "an" before an English phrase, by how its first word sounds.
+
+    By sound, not spelling: "an Urdu interpreter", "a Ukrainian interpreter",
+    "an Uzbek interpreter" (the CMU dictionary's first phone; spelling for
+    words it lacks).
+    """
+    words = WORD_RE.findall(phrase)
+    if not words:
+        return "a"
+    pronunciations = _dictionary().get(words[0].lower())
+    if pronunciations:
+        return "an" if pronunciations[0][0].rstrip("012") in VOWEL_PHONES else "a"
+    return "an" if words[0][0].lower() in "aeiou" else "a"

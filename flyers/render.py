@@ -28,6 +28,8 @@ from .campaign import Campaign, Format, source_date
 from .catalogs import PLACEHOLDER_RE, LoadedCatalog
 from .errors import CatalogError, RenderError
 from .fontstack import FontBook
+from .languages import SpokenLanguage, default_spoken
+from .readability import indefinite_article
 
 CSS_PX_TO_PT = 0.75
 ALLOWED_TAGS = {"strong", "em", "br"}
@@ -155,12 +157,19 @@ def make_environment(campaign: Campaign, catalog: LoadedCatalog) -> tuple[jinja2
 
 
 def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
-            options: PrintOptions, font_size_pt: float) -> dict[str, Any]:
-    """Everything a template may use; values are plain data, formatted per language."""
+            options: PrintOptions, font_size_pt: float, spoken: SpokenLanguage | None = None) -> dict[str, Any]:
+    """Everything a template may use; values are plain data, formatted per language.
+
+    ``spoken`` is the spoken language the interpreter card and the wallet card's
+    back name; by default the written language's own (its campaign [spoken] entry).
+    """
     language = catalog.language
     legal = campaign.contacts["legal"]
+    spoken = spoken or default_spoken(campaign, language)
     return {
         "campaign": campaign,
+        "spoken": spoken,
+        "english": {"article": indefinite_article(spoken.english_name)},
         "language": {
             "tag": language.tag,
             "direction": language.direction,
@@ -250,10 +259,10 @@ def render_template(env: jinja2.Environment, name: str, values: dict[str, Any], 
 
 
 def render_html(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
-                options: PrintOptions, font_size_pt: float) -> str:
+                options: PrintOptions, font_size_pt: float, spoken: SpokenLanguage | None = None) -> str:
     """The HTML of one (language, format) at one body type size."""
     env, _ = make_environment(campaign, catalog)
-    values = context(campaign, fmt, catalog, fonts, options, font_size_pt)
+    values = context(campaign, fmt, catalog, fonts, options, font_size_pt, spoken)
     return typeset(render_template(env, fmt.template, values, f"format {fmt.name}"), catalog.language.script)
 
 
@@ -414,7 +423,7 @@ def write_master_pdf(document: Any, identifier: bytes, pdfx: bool,
 
 
 def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
-                  options: PrintOptions, identifier: bytes) -> Master:
+                  options: PrintOptions, identifier: bytes, spoken: SpokenLanguage | None = None) -> Master:
     """Render one (language, format) at the largest type size that fits its pages.
 
     Sizes go from the format's ``font_size`` down to ``min_font_size`` in half
@@ -423,7 +432,8 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     with a message naming language and format.
     """
     sizes = _sizes(fmt)
-    html, document = _layout(campaign, fmt, catalog, fonts, options, sizes[0])
+    layout = functools.partial(_layout, spoken=spoken)
+    html, document = layout(campaign, fmt, catalog, fonts, options, sizes[0])
     best: tuple[float, str, Any] | None = None
     if len(document.pages) <= fmt.pages:
         best = (sizes[0], html, document)
@@ -436,7 +446,7 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
         low, high = 1, len(sizes) - 1
         while low <= high:
             middle = (low + high) // 2
-            html, document = _layout(campaign, fmt, catalog, fonts, options, sizes[middle])
+            html, document = layout(campaign, fmt, catalog, fonts, options, sizes[middle])
             if len(document.pages) <= fmt.pages:
                 best, high = (sizes[middle], html, document), middle - 1
             else:
@@ -459,9 +469,10 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     pdf = write_master_pdf(document, identifier, pdfx=options.profile is not None)
     from .preflight import layout_problems, reserved_areas  # preflight imports this module
 
-    layout = layout_problems(pdf, fmt, catalog.language, reserved_areas(slots, imprints))
+    tag = spoken.tag if spoken is not None else catalog.language.tag
+    findings = layout_problems(pdf, fmt, catalog.language, reserved_areas(slots, imprints), f"{tag}/{fmt.name}")
     return Master(pdf=pdf, pages=len(document.pages), font_size_pt=size, slots=slots, text=visible_text(html),
-                  imprints=imprints, layout=tuple(layout))
+                  imprints=imprints, layout=tuple(findings))
 
 
 def _sizes(fmt: Format) -> list[float]:
@@ -474,9 +485,9 @@ def _sizes(fmt: Format) -> list[float]:
 
 
 def _layout(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook, options: PrintOptions,
-            size: float) -> tuple[str, Any]:
+            size: float, spoken: SpokenLanguage | None = None) -> tuple[str, Any]:
     """HTML and WeasyPrint layout at one size; a warning is an error."""
-    html = render_html(campaign, fmt, catalog, fonts, options, size)
+    html = render_html(campaign, fmt, catalog, fonts, options, size, spoken)
     _check_coverage(fonts, catalog, fmt, html)
     document, warnings = weasy_render(html, campaign.templates_dir, campaign.root)
     if warnings:
