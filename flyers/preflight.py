@@ -313,6 +313,7 @@ DEFAULT_SAFE_MARGIN_PT = 9.0
 TOUCH_PT = 0.3  # ink boxes must overlap by more than this (both ways) to collide
 SAFE_TOLERANCE_PT = 0.05
 SIZE_TOLERANCE_PT = 0.05
+BASELINE_TOLERANCE_PT = 0.6
 
 
 @dataclass(frozen=True)
@@ -414,9 +415,7 @@ def _page_ink(page: pdfium.PdfPage, index: int, rises: list[float]) -> PageInk:
             box = (x0 - left, y0 - bottom, x1 - left, y1 - bottom)
             if box[0] > 0 and box[1] > 0 and box[2] < right - left and box[3] < top - bottom:
                 shapes.append(box)  # a shape crossing the trim is a background meant to bleed
-    baselines = sorted({b for b, _ in texts.values()}, reverse=True)
-    line_of = {b: i for i, b in enumerate(baselines)}
-    lines = [Line(b, i + 1) for i, b in enumerate(baselines)]
+    line_of, lines = _lines(sorted({b for b, _ in texts.values()}, reverse=True))
     glyphs: list[Ink] = []
     textpage = page.get_textpage()
     try:
@@ -443,6 +442,18 @@ def _page_ink(page: pdfium.PdfPage, index: int, rises: list[float]) -> PageInk:
     finally:
         textpage.close()
     return PageInk(index + 1, right - left, top - bottom, glyphs, lines, shapes, runs, spaces)
+
+
+def _lines(baselines: list[float]) -> tuple[dict[float, int], list[Line]]:
+    """Baselines (top first) merged into lines: runs of one line (a Latin word in an
+    Urdu line) share a baseline up to rounding."""
+    line_of: dict[float, int] = {}
+    lines: list[Line] = []
+    for baseline in baselines:
+        if not lines or lines[-1].baseline - baseline > BASELINE_TOLERANCE_PT:
+            lines.append(Line(baseline, len(lines) + 1))
+        line_of[baseline] = len(lines) - 1
+    return line_of, lines
 
 
 def safe_area_problems(page: PageInk, margin: float,
@@ -635,6 +646,72 @@ def reserved_areas(slots: Iterable[Any], imprints: Iterable[Any]) -> list[tuple[
     return areas + [(a.page, (a.x, a.y, a.x + a.width, a.y + a.height)) for a in imprints]
 
 
+
+# --- contact sheets -----------------------------------------------------------------
+
+SHEET_PAGE_PX = 360  # each page this wide: small, but a collision or a clipped line shows
+SHEET_COLUMNS = 8
+SHEET_LABEL_PX = 18
+
+
+def contact_sheets(out: Path, folder: Path) -> list[Path]:
+    """Per format, one PNG of every language's home PDF, its pages side by side.
+
+    For a person to look over every page in a minute; the checks measure, a
+    reader sees.  Written to ``folder`` as ``contact-<format>.png``.
+    """
+    from PIL import Image, ImageDraw
+
+    entries = _manifest(out)
+    by_format: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        if entry.get("variant") == "home" and (out / entry["path"]).is_file():
+            by_format.setdefault(str(entry["format"]), []).append(entry)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, items in sorted(by_format.items()):
+        tiles = [(str(e["language"]), _page_images(out / e["path"])) for e in items]
+        cell_w = max(sum(i.width for i in pages) + 4 * (len(pages) - 1) for _, pages in tiles) + 12
+        cell_h = max(max(i.height for i in pages) for _, pages in tiles) + SHEET_LABEL_PX + 12
+        columns = min(SHEET_COLUMNS, len(tiles))
+        rows = -(-len(tiles) // columns)
+        sheet = Image.new("RGB", (columns * cell_w, rows * cell_h), (200, 200, 200))
+        draw = ImageDraw.Draw(sheet)
+        for index, (tag, pages) in enumerate(tiles):
+            x, y = (index % columns) * cell_w + 6, (index // columns) * cell_h + 4
+            draw.text((x, y), f"{tag} / {name}", fill=(0, 0, 0))
+            for image in pages:
+                sheet.paste(image, (x, y + SHEET_LABEL_PX))
+                x += image.width + 4
+        path = folder / f"contact-{name}.png"
+        tmp = path.with_suffix(".png.tmp")
+        sheet.save(tmp, format="PNG", optimize=True)
+        tmp.replace(path)
+        written.append(path)
+    return written
+
+
+def _manifest(out: Path) -> list[dict[str, Any]]:
+    manifest_path = out / "manifest.json"
+    try:
+        return list(json.loads(manifest_path.read_text("utf-8"))["artifacts"])
+    except FileNotFoundError:
+        raise FlyersError(f"{manifest_path}: not found; run `flyers build` first") from None
+    except (ValueError, KeyError) as exc:
+        raise FlyersError(f"{manifest_path}: not a kyr-flyers manifest ({exc})") from None
+
+
+def _page_images(path: Path) -> list[Any]:
+    """Every page of a PDF rendered SHEET_PAGE_PX wide (one scale for all pages)."""
+    document = pdfium.PdfDocument(str(path))
+    try:
+        width = document[0].get_width()
+        scale = SHEET_PAGE_PX / width
+        return [document[i].render(scale=scale).to_pil().convert("RGB") for i in range(len(document))]
+    finally:
+        document.close()
+
+
 # --- the whole output ---------------------------------------------------------------
 
 
@@ -645,13 +722,7 @@ def check_output(root: Path, out: Path) -> Report:
     campaign = load_campaign(root)
     fonts = load_fonts(campaign.fonts_dir)
     languages = resolve_all(campaign)
-    manifest_path = out / "manifest.json"
-    try:
-        artifacts = json.loads(manifest_path.read_text("utf-8"))["artifacts"]
-    except FileNotFoundError:
-        raise FlyersError(f"{manifest_path}: not found; run `flyers build` first") from None
-    except (ValueError, KeyError) as exc:
-        raise FlyersError(f"{manifest_path}: not a kyr-flyers manifest ({exc})") from None
+    artifacts = _manifest(out)
     report = Report()
     loaded: dict[str, catalogs.LoadedCatalog] = {}
     spoken_languages = resolve_spoken(campaign, languages)
