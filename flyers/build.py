@@ -22,10 +22,11 @@ from babel.messages.catalog import Catalog
 
 from . import __version__, catalogs
 from .campaign import Campaign, Format, load_campaign, source_date
-from .errors import CatalogError, FlyersError
+from .errors import CatalogError, FlyersError, RenderError
 from .files import clean_temp_files, has_digest, sha256_bytes, write_bytes, write_json
 from .fontstack import FontBook, fontconfig_file, load_fonts
 from .languages import Language, SpokenLanguage, primary_spoken, resolve_all, resolve_spoken
+from .preflight import LAYOUT_RULES
 from .qr import QRCode, encode, module_mm
 from .render import Master, PrintOptions, render_master
 from .stamp import single_piece
@@ -179,7 +180,7 @@ def cache_key(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog, 
     digest = hashlib.sha256()
     # The version from package metadata: importing WeasyPrint here would cost a
     # second and start fontconfig in this process, which must stay font-free.
-    digest.update(f"flyers {__version__} weasyprint {metadata.version('weasyprint')}\n".encode())
+    digest.update(f"flyers {__version__} weasyprint {metadata.version('weasyprint')} {LAYOUT_RULES}\n".encode())
     digest.update(source_date(campaign).isoformat().encode())
     # Content only, never where the workspace lives: the same campaign copied
     # elsewhere must give the same bytes (the key also becomes the PDF's /ID).
@@ -288,7 +289,7 @@ def _cache_get(cache: Path, key: str) -> Master | None:
 
         return Master(pdf=data, pages=info["pages"], font_size_pt=info["font_size_pt"],
                       slots=tuple(Slot(**s) for s in info["slots"]), text=info["text"],
-                      imprints=tuple(Area(**a) for a in info["imprints"]))
+                      imprints=tuple(Area(**a) for a in info["imprints"]), layout=tuple(info["layout"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -298,7 +299,7 @@ def _cache_put(cache: Path, key: str, master: Master) -> None:
     write_json(cache / f"{key}.json", {
         "sha256": sha256_bytes(master.pdf), "pages": master.pages, "font_size_pt": master.font_size_pt,
         "slots": [s.__dict__ for s in master.slots], "text": master.text,
-        "imprints": [a.__dict__ for a in master.imprints],
+        "imprints": [a.__dict__ for a in master.imprints], "layout": list(master.layout),
     })
 
 
@@ -389,6 +390,16 @@ def write_manifest(out: Path, artifacts: list[Artifact]) -> None:
     write_json(out / MANIFEST, {"artifacts": [entries[k] for k in sorted(entries)]})
 
 
+def check_layout(rendered: dict[tuple[str, str], Master]) -> None:
+    """Stop before writing anything when a master fails a layout check (safe area,
+    collisions, type size, lone words: see preflight.layout_problems)."""
+    problems = [p for key in sorted(rendered) for p in rendered[key].layout]
+    if problems:
+        pages = len({p.split(":", 1)[0] for p in problems})
+        raise RenderError(f"{pages} page(s) fail the layout checks; nothing was written "
+                          "(fix the layout in templates/style.css or the format in campaign.toml)", problems)
+
+
 def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Validate, render and write; raise :class:`FlyersError` for anything a user can fix."""
     build_plan = plan(request)
@@ -404,6 +415,7 @@ def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None 
             on_progress(done, total)
 
     rendered, count = masters(build_plan, tick, timeout_s=request.timeout_s)
+    check_layout(rendered)
     artifacts = write_deliverables(build_plan, rendered, request.out)
     return BuildResult(artifacts=artifacts, skipped=build_plan.skipped,
                        cached=total - count, rendered=count)

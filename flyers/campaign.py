@@ -48,6 +48,8 @@ class Format:
     min_font_size: Length
     qr_size: Length | None
     sections: tuple[str, ...]
+    # All ink (text, rules, QR) stays this far inside the trim; backgrounds meant to bleed may cross.
+    safe_margin: Length = Length("9pt", 9.0)
     # Made per spoken language as well (interpreter card, wallet card): see [spoken].
     per_spoken_language: bool = False
 
@@ -384,17 +386,22 @@ def _format(name: str, sub: _Reader) -> Format | None:
     font_size, min_font = sub.length("font_size"), sub.length("min_font_size")
     if font_size and min_font and min_font.pt > font_size.pt:
         sub.problem("min_font_size", "must not be larger than font_size")
+    safe = sub.length("safe_margin") if "safe_margin" in sub.data else Length("9pt", 9.0)
+    margin = sub.length("margin")
+    if safe and margin and width and height and 2 * safe.pt >= min(width.pt, height.pt):
+        sub.problem("safe_margin", f"{safe.css} leaves no room on a {width.css} x {height.css} page")
     fmt = Format(
         name=name,
         template=sub.text("template"),
         width=width,  # type: ignore[arg-type]
         height=height,  # type: ignore[arg-type]
-        margin=sub.length("margin"),  # type: ignore[arg-type]
+        margin=margin,  # type: ignore[arg-type]
         pages=pages or 1,
         font_size=font_size,  # type: ignore[arg-type]
         min_font_size=min_font,  # type: ignore[arg-type]
         qr_size=qr_size,
         sections=tuple(str(s) for s in sections or ()),
+        safe_margin=safe or Length("9pt", 9.0),
         per_spoken_language=bool(sub.get("per_spoken_language", bool, False)),
     )
     return fmt if len(sub.problems) == before else None

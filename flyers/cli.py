@@ -186,12 +186,17 @@ def readability(workspace: Path, sentences: bool) -> None:
 @workspace_option
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder to check (default: WORKSPACE/output).")
+@click.option("--contact-sheet", "sheets", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write one PNG per format of every language's pages side by side into this folder.")
 @handle_errors
-def check(workspace: Path, out: Path | None) -> None:
-    """Check produced PDFs as the tests do: pages, text, fonts, boxes, QR codes."""
-    from .preflight import check_output
+def check(workspace: Path, out: Path | None, sheets: Path | None) -> None:
+    """Check produced PDFs as the tests do: pages, text, fonts, boxes, QR codes, where the ink lands."""
+    from .preflight import check_output, contact_sheets
 
     report = check_output(workspace, out or workspace / "output")
+    if sheets is not None:
+        for path in contact_sheets(out or workspace / "output", sheets):
+            out_console.print(f"contact sheet: {escape(str(path))}", highlight=False)
     report.problems += _lint_all(workspace)
     for line in report.lines:
         out_console.print(escape(line), highlight=False)
