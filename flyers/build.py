@@ -23,11 +23,12 @@ from babel.messages.catalog import Catalog
 from . import __version__, catalogs
 from .audio import copy_to_output
 from .campaign import Campaign, Format, load_campaign, source_date
-from .errors import CatalogError, FlyersError
+from .errors import CatalogError, FlyersError, RenderError
 from .files import clean_temp_files, has_digest, sha256_bytes, write_bytes, write_json
 from .fontstack import FontBook, fontconfig_file, load_fonts
 from .home import home_piece, sheet_pdf, sheets_for
-from .languages import Language, resolve_all
+from .languages import Language, SpokenLanguage, primary_spoken, resolve_all, resolve_spoken
+from .preflight import LAYOUT_RULES
 from .qr import QRCode, encode, module_mm
 from .render import Master, PrintOptions, render_master
 from .stamp import single_piece
@@ -37,6 +38,7 @@ MANIFEST = "manifest.json"
 CACHE_DIR = ".cache"
 DEFAULT_PROFILE = "profiles/GRACoL2006_Coated.icc"
 SITE_TEMPLATES = "site"  # templates/site/: the download site (flyers.site), not the PDFs
+SPOKEN_PREFIX = "spoken/"  # a spoken language's own cards: their key in the rendered masters, and their folder
 
 
 class UsageError(FlyersError):
@@ -71,6 +73,7 @@ class Artifact:
     review_status: str
     font_size_pt: float
     source: str = ""  # hash of everything that made this file: a rebuild skips it when unchanged
+    spoken: str = ""  # the spoken language a card or interpreter card names (per_spoken_language formats)
     sheet: str = ""  # home sheets only: the paper ("letter", "a4") the copies are laid out on
 
     def as_dict(self) -> dict[str, object]:
@@ -97,11 +100,18 @@ class Job:
     fonts: FontBook
     options: PrintOptions
     key: str
+    spoken: SpokenLanguage | None = None
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A validated build: the campaign and the (language, format) pairs to make."""
+    """A validated build: the campaign and the (language, format) pairs to make.
+
+    ``spoken`` are the campaign's spoken languages; ``extra_spoken`` those that
+    are no written language's own and so get cards of their own
+    (output/spoken/TAG/), rendered in their written language's catalog, or in
+    the source language's when they have none.
+    """
 
     campaign: Campaign
     fonts: FontBook
@@ -109,6 +119,12 @@ class Plan:
     loaded: dict[str, catalogs.LoadedCatalog]
     formats: tuple[str, ...]
     skipped: dict[str, str]
+    spoken: dict[str, SpokenLanguage] = field(default_factory=dict)
+    extra_spoken: tuple[str, ...] = ()
+
+    def spoken_catalog(self, spoken: SpokenLanguage) -> catalogs.LoadedCatalog | None:
+        """The catalog a spoken language's own cards are rendered in (None: not built)."""
+        return self.loaded.get(spoken.written or self.campaign.source_language)
 
 
 def plan(request: BuildRequest) -> Plan:
@@ -134,7 +150,12 @@ def plan(request: BuildRequest) -> Plan:
     if skipped and request.strict:
         raise CatalogError("--strict: some languages cannot be built",
                            [f"{tag}: {why}" for tag, why in skipped.items()])
-    return Plan(campaign, fonts, template, loaded, selected_formats, skipped)
+    spoken = resolve_spoken(campaign, languages)
+    primaries = set(primary_spoken(campaign, spoken).values())
+    extra = tuple(tag for tag, item in spoken.items() if tag not in primaries)
+    for item in spoken.values():  # a spoken language without fonts is a campaign error, asked for or not
+        fonts.widened(languages[campaign.source_language], (item.script,))
+    return Plan(campaign, fonts, template, loaded, selected_formats, skipped, spoken, extra)
 
 
 def _select(asked: tuple[str, ...], known: tuple[str, ...], what: str, hint: str) -> tuple[str, ...]:
@@ -157,19 +178,19 @@ def _refusal(catalog: catalogs.LoadedCatalog, template: Catalog, request: BuildR
 
 
 def cache_key(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog, fonts: FontBook,
-              options: PrintOptions) -> str:
+              options: PrintOptions, spoken: SpokenLanguage | None = None) -> str:
     """A hash of every input that can change a master's bytes."""
     digest = hashlib.sha256()
     # The version from package metadata: importing WeasyPrint here would cost a
     # second and start fontconfig in this process, which must stay font-free.
-    digest.update(f"flyers {__version__} weasyprint {metadata.version('weasyprint')}\n".encode())
+    digest.update(f"flyers {__version__} weasyprint {metadata.version('weasyprint')} {LAYOUT_RULES}\n".encode())
     digest.update(source_date(campaign).isoformat().encode())
     # Content only, never where the workspace lives: the same campaign copied
     # elsewhere must give the same bytes (the key also becomes the PDF's /ID).
     portable = dataclasses.replace(campaign, root=Path("."), orders=None)
     loaded = dataclasses.replace(catalog, path=None)
     profile = file_digest(options.profile) if options.profile else b""
-    digest.update(pickle.dumps((portable, fmt, loaded, options.bleed_in, profile), protocol=5))
+    digest.update(pickle.dumps((portable, fmt, loaded, options.bleed_in, profile, spoken), protocol=5))
     digest.update(_templates_digest(campaign.templates_dir))
     for path in fonts.files(catalog.language):
         digest.update(path.name.encode() + b"\0" + file_digest(path))
@@ -200,7 +221,7 @@ def _digest_of(path: Path, size: int, mtime_ns: int) -> bytes:
 def _render_job(job: Job) -> Master:
     """Worker entry point."""
     return render_master(job.campaign, job.format, job.catalog, job.fonts, job.options,
-                         identifier=job.key.encode("ascii")[:16])
+                         identifier=job.key.encode("ascii")[:16], spoken=job.spoken)
 
 
 def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
@@ -215,18 +236,18 @@ def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
     results: dict[tuple[str, str], Master] = {}
     jobs: list[Job] = []
     pairs: list[tuple[str, str]] = []
-    for tag, catalog in build_plan.loaded.items():
-        for name in build_plan.formats:
-            fmt = campaign.formats[name]
-            key = cache_key(campaign, fmt, catalog, build_plan.fonts, options)
-            hit = _cache_get(cache, key)
-            if hit is not None:
-                results[(tag, name)] = dataclasses.replace(hit, key=key)
-                if on_done:
-                    on_done()
-            else:
-                jobs.append(Job(campaign, fmt, catalog, build_plan.fonts, options, key))
-                pairs.append((tag, name))
+    for tag, name, catalog, spoken in pieces(build_plan):
+        fmt = campaign.formats[name]
+        fonts = build_plan.fonts.widened(catalog.language, (spoken.script,)) if spoken else build_plan.fonts
+        key = cache_key(campaign, fmt, catalog, fonts, options, spoken)
+        hit = _cache_get(cache, key)
+        if hit is not None:
+            results[(tag, name)] = dataclasses.replace(hit, key=key)
+            if on_done:
+                on_done()
+        else:
+            jobs.append(Job(campaign, fmt, catalog, fonts, options, key, spoken))
+            pairs.append((tag, name))
     conf = fontconfig_file(build_plan.fonts, campaign.root / CACHE_DIR)
     labels = [f"{t}/{f}" for t, f in pairs]
     for index, master in run_jobs(_render_job, jobs, conf, labels, timeout_s=timeout_s,
@@ -234,6 +255,28 @@ def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
         results[pairs[index]] = dataclasses.replace(master, key=jobs[index].key)
         _cache_put(cache, jobs[index].key, master)
     return results, len(jobs)
+
+
+def pieces(build_plan: Plan) -> list[tuple[str, str, catalogs.LoadedCatalog, SpokenLanguage | None]]:
+    """Every master to make: (output tag, format, catalog, spoken language or None).
+
+    Each written language in every format; then every extra spoken language in
+    the formats made per spoken language, under its own tag.
+    """
+    out: list[tuple[str, str, catalogs.LoadedCatalog, SpokenLanguage | None]] = []
+    for tag, catalog in build_plan.loaded.items():
+        out += [(tag, name, catalog, None) for name in build_plan.formats]
+    for tag in build_plan.extra_spoken:
+        spoken = build_plan.spoken[tag]
+        found = build_plan.spoken_catalog(spoken)
+        if found is None:
+            continue
+        for name in build_plan.formats:
+            fmt = build_plan.campaign.formats[name]
+            # A wallet card's front is read by its holder: only with a written language.
+            if fmt.per_spoken_language and (spoken.written or not fmt.has_qr):
+                out.append((SPOKEN_PREFIX + tag, name, found, spoken))
+    return out
 
 
 def _cache_get(cache: Path, key: str) -> Master | None:
@@ -249,7 +292,8 @@ def _cache_get(cache: Path, key: str) -> Master | None:
 
         return Master(pdf=data, pages=info["pages"], font_size_pt=info["font_size_pt"],
                       slots=tuple(Slot(**s) for s in info["slots"]), text=info["text"],
-                      imprints=tuple(Area(**a) for a in info["imprints"]), home_pdf=home_data)
+                      imprints=tuple(Area(**a) for a in info["imprints"]), layout=tuple(info["layout"]),
+                      home_pdf=home_data)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -261,7 +305,7 @@ def _cache_put(cache: Path, key: str, master: Master) -> None:
         "sha256": sha256_bytes(master.pdf), "home_sha256": sha256_bytes(master.home_pdf),
         "pages": master.pages, "font_size_pt": master.font_size_pt,
         "slots": [s.__dict__ for s in master.slots], "text": master.text,
-        "imprints": [a.__dict__ for a in master.imprints],
+        "imprints": [a.__dict__ for a in master.imprints], "layout": list(master.layout),
     })
 
 
@@ -288,11 +332,14 @@ def qr_link(campaign: Campaign, tag: str) -> str:
     return campaign.qr.link_for(tag)
 
 
-def artifact_paths(tag: str, fmt: str) -> dict[str, str]:
-    """Where the two cuts of a (language, format) go, relative to output/."""
+def artifact_paths(tag: str, fmt: str, folder: str = "flyers") -> dict[str, str]:
+    """Where the two cuts of a (language, format) go, relative to output/.
+
+    A spoken language's own cards go under ``spoken/`` instead of ``flyers/``.
+    """
     return {
-        "home": f"flyers/{tag}/kyr-{tag}-{fmt}.pdf",
-        "print": f"flyers/{tag}/kyr-{tag}-{fmt}-print.pdf",
+        "home": f"{folder}/{tag}/kyr-{tag}-{fmt}.pdf",
+        "print": f"{folder}/{tag}/kyr-{tag}-{fmt}-print.pdf",
     }
 
 
@@ -306,6 +353,7 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
     previous = _manifest_entries(out)
     artifacts: list[Artifact] = []
     pending: list[tuple[Path, bytes]] = []
+    primaries = primary_spoken(campaign, build_plan.spoken)
 
     def cut(rel: str, source: str, make: Callable[..., bytes], *args: object) -> tuple[str, bytes | None]:
         """(sha256, new bytes or None when the file on disk is still current)."""
@@ -317,12 +365,16 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
         return sha256_bytes(data), data
 
     for (tag, name), master in sorted(rendered.items()):
-        catalog = build_plan.loaded[tag]
         fmt = campaign.formats[name]
+        extra = build_plan.spoken[tag.removeprefix(SPOKEN_PREFIX)] if tag.startswith(SPOKEN_PREFIX) else None
+        catalog = build_plan.spoken_catalog(extra) if extra else build_plan.loaded[tag]
+        assert catalog is not None
+        spoken_tag = extra.tag if extra else (primaries.get(tag, "") if fmt.per_spoken_language else "")
         code = qr_code(campaign, catalog.language, fmt, master)
         status = "source" if catalog.source else catalog.review.status
+        out_tag, folder = (extra.tag, "spoken") if extra else (tag, "flyers")
         link = code.link if code else ""
-        paths = artifact_paths(tag, name)
+        paths = artifact_paths(out_tag, name, folder)
         alt = qr_alt(catalog, link)
         home_data: bytes | None = None
         for variant, rel in paths.items():
@@ -331,15 +383,15 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
                 digest, home_data = cut(rel, source, home_piece, master.home_pdf, master.slots, code, rel, alt)
             else:
                 digest, _ = cut(rel, source, single_piece, master.pdf, master.slots, code, rel, False)
-            artifacts.append(Artifact(rel, tag, name, variant, master.pages, digest, status,
-                                      master.font_size_pt, source))
-        for sheet in sheets_for(name, fmt.width.pt, fmt.height.pt):
-            rel = f"flyers/{tag}/kyr-{tag}-{sheet.name}.pdf"
+            artifacts.append(Artifact(rel, catalog.language.tag, name, variant, master.pages, digest, status,
+                                      master.font_size_pt, source, spoken_tag))
+        for sheet in [] if extra else sheets_for(name, fmt.width.pt, fmt.height.pt):  # written languages only
+            rel = f"{folder}/{out_tag}/kyr-{out_tag}-{sheet.name}.pdf"
             source = sha256_bytes(f"{master.key}\0{link}\0{sheet.name}".encode())[:32]
             piece = home_data if home_data is not None else (out / paths["home"]).read_bytes()
             digest, _ = cut(rel, source, sheet_pdf, piece, sheet, rel)
-            artifacts.append(Artifact(rel, tag, name, "home-sheet", master.pages, digest, status,
-                                      master.font_size_pt, source, sheet.paper))
+            artifacts.append(Artifact(rel, catalog.language.tag, name, "home-sheet", master.pages, digest, status,
+                                      master.font_size_pt, source, spoken_tag, sheet=sheet.paper))
     for path, data in pending:
         write_bytes(path, data)
     write_manifest(out, artifacts, copy_to_output(campaign, sorted({a.language for a in artifacts}), out))
@@ -374,12 +426,22 @@ def write_manifest(out: Path, artifacts: list[Artifact], audio: list[dict[str, o
     write_json(out / MANIFEST, manifest)
 
 
+def check_layout(rendered: dict[tuple[str, str], Master]) -> None:
+    """Stop before writing anything when a master fails a layout check (safe area,
+    collisions, type size, lone words: see preflight.layout_problems)."""
+    problems = [p for key in sorted(rendered) for p in rendered[key].layout]
+    if problems:
+        pages = len({p.split(":", 1)[0] for p in problems})
+        raise RenderError(f"{pages} page(s) fail the layout checks; nothing was written "
+                          "(fix the layout in templates/style.css or the format in campaign.toml)", problems)
+
+
 def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Validate, render and write; raise :class:`FlyersError` for anything a user can fix."""
     build_plan = plan(request)
     for folder in (request.out, build_plan.campaign.root / CACHE_DIR):  # leftovers of a killed run
         clean_temp_files(folder)
-    total = len(build_plan.loaded) * len(build_plan.formats)
+    total = len(pieces(build_plan))
     done = 0
 
     def tick() -> None:
@@ -389,6 +451,7 @@ def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None 
             on_progress(done, total)
 
     rendered, count = masters(build_plan, tick, timeout_s=request.timeout_s)
+    check_layout(rendered)
     artifacts = write_deliverables(build_plan, rendered, request.out)
     return BuildResult(artifacts=artifacts, skipped=build_plan.skipped,
                        cached=total - count, rendered=count)

@@ -21,12 +21,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lxml import html as lxml_html
 
 from .files import sha256_bytes, write_bytes, write_text
-from .fontstack import FontBook
+from .fontstack import FontBook, font_weight
 from .languages import Language
 
 SUBSET_VERSION = "5"  # bump to invalidate cached font subsets
@@ -127,24 +126,8 @@ def _cmap_chars(sources: tuple[Path, ...]) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=256)
 def weight_of(source: Path) -> int:
-    """A font file's weight (400 regular, 700 bold).
-
-    The bold flags first: Noto Nastaliq Urdu Bold says usWeightClass 400, and
-    two faces both declared 400 made every Urdu word bold.
-    """
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(source, fontNumber=0, lazy=True)
-    try:
-        return _weight(font)
-    finally:
-        font.close()
-
-
-def _weight(font: Any) -> int:
-    weight = int(font["OS/2"].usWeightClass) if "OS/2" in font else 400
-    bold = bool(font["head"].macStyle & 1) or ("OS/2" in font and bool(font["OS/2"].fsSelection & 0x20))
-    return max(weight, 700) if bold else weight
+    """A font file's CSS weight (cached; fontstack.font_weight reads the style name)."""
+    return font_weight(source)
 
 
 def subset_font(source: Path, text: str, cache: Path) -> tuple[bytes | None, int, str]:
@@ -175,7 +158,7 @@ def subset_font(source: Path, text: str, cache: Path) -> tuple[bytes | None, int
                        | hb.SubsetFlags.NOTDEF_OUTLINE)
     cut = hb.subset(hb.Face(hb.Blob.from_file_path(str(source))), subsetter)
     font = TTFont(io.BytesIO(cut.blob.data))
-    weight = _weight(font)
+    weight = weight_of(source)  # the style name where OS/2 is wrong (Nastaliq Bold says 400)
     buffer = io.BytesIO()
     font.flavor = "woff2"
     font.save(buffer, reorderTables=False)

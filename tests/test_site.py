@@ -302,7 +302,7 @@ def test_share_meta_and_links_per_language(built: Built, server: SiteServer, pag
         campaign = load_campaign(built.root)
         language = resolve_all(campaign)[tag]
         catalog = catalogs.load(campaign, language)
-        assert meta["description"] == catalog.gettext("You have rights, whatever your immigration status.")
+        assert meta["description"] == catalog.gettext("You have rights, no matter your immigration status.")
         assert meta["og:description"] == meta["description"]
         assert meta["og:title"] == tab.title() and language.endonym in meta["og:title"]
         assert meta["og:url"] == f"{SITE_URL}/{tag}/"
