@@ -7,6 +7,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
+# Locked Python dependencies (see `make lock`), resolved for CPython 3.11 on Linux.
+LOCK        := requirements.lock
+LOCK_INPUTS := pyproject.toml tools/build-requirements.in
+LOCK_FLAGS  := --extra test --generate-hashes --python-version 3.11 --custom-compile-command "make lock" -q
+UV_VERSION  := 0.13.9
+LOCK_VENV   := .cache/lock-tools
+LOCK_TOOL   := $(LOCK_VENV)/bin/uv
 
 # Node and npm install axe-core for the site's accessibility test: Debian's
 # nodejs and npm, unless node and npm are already on the PATH (a NodeSource node
@@ -20,7 +27,7 @@ APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subse
                 gettext poppler-utils qpdf ghostscript chromium $(NODE_PACKAGES)
 NODE_STAMP := node_modules/.installed
 
-.PHONY: flyers test install system-packages lint fonts clean bench node
+.PHONY: flyers test install system-packages lint fonts clean bench node lock lock-upgrade
 
 flyers: install
 	$(BIN)/flyers build
@@ -44,11 +51,29 @@ $(SYSTEM_STAMP): Makefile
 	fi
 	@mkdir -p $(VENV) && touch $@
 
-$(STAMP): pyproject.toml $(SYSTEM_STAMP)
+# Exactly the locked versions, every file checked against its hash; then the project
+# itself, built by the locked hatchling, with no dependency resolution of its own.
+# `pip check` fails when pyproject.toml needs a package the lock lacks: run `make lock`.
+$(STAMP): pyproject.toml $(LOCK) $(SYSTEM_STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --require-hashes --only-binary :all: -r $(LOCK)
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check || { echo "requirements.lock is out of date with pyproject.toml: run 'make lock'"; exit 1; }
 	touch $@
+
+# requirements.lock pins every Python package (the test extra and the build backend
+# included) with its sha256 hashes.  `make lock` regenerates it after pyproject.toml
+# changes, keeping every pin that still satisfies it; `make lock-upgrade` moves every
+# package to its newest allowed version on purpose -- then run `make test`, the gate.
+lock: $(LOCK_TOOL)
+	$(LOCK_TOOL) pip compile $(LOCK_INPUTS) $(LOCK_FLAGS) -o $(LOCK)
+
+lock-upgrade: $(LOCK_TOOL)
+	$(LOCK_TOOL) pip compile $(LOCK_INPUTS) $(LOCK_FLAGS) --upgrade -o $(LOCK)
+
+$(LOCK_TOOL):
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q uv==$(UV_VERSION)
 
 # axe-core for tests/test_site.py, exactly as package-lock.json pins it.
 node: $(NODE_STAMP)
