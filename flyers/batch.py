@@ -486,7 +486,8 @@ def orders_for_campaign(campaign: Campaign) -> Path:
 
 def load_job(folder: Path) -> dict[str, Any]:
     """job.json of a package (for checks and tests)."""
-    return json.loads((folder / "job.json").read_text("utf-8"))
+    job: dict[str, Any] = json.loads((folder / "job.json").read_text("utf-8"))
+    return job
 
 
 __all__ = ["BatchRequest", "BatchResult", "catalogs", "distributor_link", "load_job", "run_batch", "sequence"]

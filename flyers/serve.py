@@ -53,7 +53,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
         """Our types first: the system's mime table may lack WOFF2 or WebP."""
         return TYPES.get(Path(str(path)).suffix.lower()) or super().guess_type(path)
 
-    def list_directory(self, path: str | Any) -> None:  # type: ignore[override]
+    def list_directory(self, path: str | Any) -> None:
         """No listings: a folder without index.html is simply not found."""
         self.send_error(404, "Not found")
         return None

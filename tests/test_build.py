@@ -23,7 +23,8 @@ FORMAT_PAGES = {"letter": 1, "a4": 1, "half-letter": 1, "tabloid": 1, "card": 2,
 
 
 def manifest(root: Path) -> list[dict[str, object]]:
-    return json.loads((root / "output" / "manifest.json").read_text("utf-8"))["artifacts"]
+    entries: list[dict[str, object]] = json.loads((root / "output" / "manifest.json").read_text("utf-8"))["artifacts"]
+    return entries
 
 
 def test_every_language_and_format_is_in_the_manifest(sample_build: Path) -> None:

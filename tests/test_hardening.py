@@ -16,7 +16,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from flyers import catalogs, files, preflight
+from flyers import catalogs, preflight
 from flyers.build import BuildRequest, build
 from flyers.campaign import load_campaign
 from flyers.errors import FlyersError
@@ -264,7 +264,7 @@ def test_full_disk_keeps_previous_outputs(workspace: Path, monkeypatch: pytest.M
     def no_space(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(files.os, "fsync", no_space)
+    monkeypatch.setattr("flyers.files.os.fsync", no_space)
     with pytest.raises(FlyersError, match=r"\.pdf: cannot write: No space left on device"):
         build(request)
     monkeypatch.undo()
