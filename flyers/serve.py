@@ -88,20 +88,47 @@ class SiteServer(ThreadingHTTPServer):
         return f"http://{HOST}:{self.server_address[1]}/"
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        """Handle a request in its own thread, holding one of the slots until it is done.
+
+        The slot is released exactly once, by whichever side is last to know: the
+        thread when it finishes, or this method when the thread never started.
+        Ctrl-C can land while ``Thread.start`` waits for the new thread; releasing
+        twice there raised ValueError, which socketserver logs and carries on
+        from, so the interrupt was swallowed and the server kept running.
+        """
         if not self.slots.acquire(timeout=REQUEST_TIMEOUT_S):
             self.shutdown_request(request)
             return
+        slot = _Slot(self.slots)
+        thread = threading.Thread(target=self._handle, args=(request, client_address, slot), daemon=True)
         try:
-            super().process_request(request, client_address)
+            thread.start()
         except BaseException:
-            self.slots.release()
+            if not thread.is_alive():  # it never ran, or already finished and released
+                slot.release()
+                self.shutdown_request(request)
             raise
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    def _handle(self, request: Any, client_address: Any, slot: _Slot) -> None:
         try:
-            super().process_request_thread(request, client_address)
+            self.process_request_thread(request, client_address)
         finally:
-            self.slots.release()
+            slot.release()
+
+
+class _Slot:
+    """One held unit of a semaphore that can be given back only once."""
+
+    def __init__(self, semaphore: threading.BoundedSemaphore) -> None:
+        self._semaphore = semaphore
+        self._lock = threading.Lock()
+        self._held = True
+
+    def release(self) -> None:
+        with self._lock:
+            if self._held:
+                self._held = False
+                self._semaphore.release()
 
 
 def open_server(folder: Path, port: int = 0, log: Callable[[str], None] | None = None) -> SiteServer:
