@@ -33,6 +33,17 @@ POT_NAME = "messages.pot"
 REVIEW_FIELDS = ("Review-Status", "Reviewer", "Review-Date", "Source-Hash")
 REVIEW_STATUSES = ("draft", "reviewed")
 PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
+FORMAT_ESCAPES_RE = re.compile(r"%%|%\(\w+\)s")
+
+
+def stray_percent(text: str) -> bool:
+    """True when a translation has a '%' that is neither a placeholder nor '%%'.
+
+    Jinja %-formats every translated string, with placeholders or without, so a
+    bare '%' ("100 %") would stop the render with "incomplete format", naming no
+    catalog; GNU msgfmt passes it when the English has no placeholder.
+    """
+    return "%" in FORMAT_ESCAPES_RE.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -182,12 +193,23 @@ def load(campaign: Campaign, language: Language) -> LoadedCatalog:
         return LoadedCatalog(language, None, {}, Review(status="reviewed"), source=True)
     path = po_path(campaign, language)
     catalog = read_catalog(path)
+    _refuse_stray_percent(path, catalog)
     translations = {
         str(m.id): str(m.string)
         for m in catalog
         if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
     }
     return LoadedCatalog(language, path, translations, read_review(catalog))
+
+
+def _refuse_stray_percent(path: Path, catalog: Catalog) -> None:
+    """Stop before rendering, naming catalog and line, at a translation Jinja cannot format."""
+    stray = [f"{path}:{m.lineno}: a bare '%' in the translation of {str(m.id)[:40]!r}; write '%%' for a "
+             "percent sign" for m in catalog if m.id and m.string and not m.fuzzy and stray_percent(str(m.string))]
+    if len(stray) == 1:
+        raise CatalogError(stray[0])
+    if stray:
+        raise CatalogError(f"{path}: {len(stray)} translations with a bare '%'", stray)
 
 
 def status(campaign: Campaign, language: Language, template: Catalog) -> CatalogStatus:
@@ -299,4 +321,6 @@ def lint(path: Path, template: Catalog) -> list[str]:
             problems.append(f"{where}: a link or URL in the translation of {msgid[:40]!r}")
         if sorted(PLACEHOLDER_RE.findall(text)) != sorted(PLACEHOLDER_RE.findall(msgid)):
             problems.append(f"{where}: placeholders differ from the English in {msgid[:40]!r}")
+        if stray_percent(text):
+            problems.append(f"{where}: a bare '%' in the translation of {msgid[:40]!r}; write '%%' for a percent sign")
     return problems

@@ -279,6 +279,29 @@ def box_problems(pdf_path: Path, fmt: Format, variant: str) -> list[str]:
     return problems
 
 
+def pdfx_problems(pdf_path: Path) -> list[str]:
+    """The print cut must be PDF/X-4 with a CMYK output intent, or a shop's RIP guesses the colours.
+
+    Checked as a preflight tool reads it: an ``/OutputIntents`` entry of subtype
+    ``GTS_PDFX`` whose ``DestOutputProfile`` is an ICC output profile for CMYK,
+    and the XMP metadata naming the PDF/X version.
+    """
+    problems = []
+    with pikepdf.open(pdf_path) as pdf:
+        intents = [i for i in pdf.Root.get("/OutputIntents", pikepdf.Array()) if i.get("/S") == "/GTS_PDFX"]
+        if not intents:
+            problems.append("no PDF/X output intent (/OutputIntents with /S /GTS_PDFX)")
+        for intent in intents:
+            profile = intent.get("/DestOutputProfile")
+            header = profile.read_bytes()[:20] if isinstance(profile, pikepdf.Stream) else b""
+            if header[12:16] != b"prtr" or header[16:20] != b"CMYK":
+                problems.append("the output intent's DestOutputProfile is not a CMYK output (ICC 'prtr') profile")
+        version = pdf.open_metadata().get("pdfxid:GTS_PDFXVersion") if "/Metadata" in pdf.Root else None
+        if version != "PDF/X-4":
+            problems.append(f"XMP pdfxid:GTS_PDFXVersion is {version!r}, not 'PDF/X-4'")
+    return problems
+
+
 def _close(a: list[float], b: list[float]) -> bool:
     return all(abs(x - y) <= BOX_TOLERANCE_PT for x, y in zip(a, b, strict=True))
 
@@ -347,6 +370,7 @@ def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt
     problems += [f"sentence not found in the PDF text: {s!r}" for s in lost]
     problems += font_problems(path, fonts.stack(catalog.language))
     problems += box_problems(path, fmt, str(entry.get("variant", "home")))
+    problems += pdfx_problems(path) if entry.get("variant") == "print" else []
     if fmt.has_qr:
         found = decode_qr(path)
         if found != [link]:

@@ -25,7 +25,7 @@ import nh3
 from markupsafe import Markup
 
 from .campaign import Campaign, Format, source_date
-from .catalogs import PLACEHOLDER_RE, LoadedCatalog
+from .catalogs import PLACEHOLDER_RE, LoadedCatalog, stray_percent
 from .errors import CatalogError, RenderError
 from .fontstack import FontBook
 
@@ -101,7 +101,7 @@ class StrictGettext:
             where = self.catalog.path or self.catalog.language.tag
             raise CatalogError(f"{where}: no usable translation (missing or fuzzy) for {msgid!r}")
         wanted = sorted(PLACEHOLDER_RE.findall(msgid))
-        if sorted(PLACEHOLDER_RE.findall(text)) != wanted or "%" in PLACEHOLDER_RE.sub("", text):
+        if sorted(PLACEHOLDER_RE.findall(text)) != wanted or stray_percent(text):
             raise CatalogError(
                 f"{self.catalog.path}: translation of {msgid!r} must use exactly the "
                 f"placeholders {', '.join('%(' + w + ')s' for w in wanted) or '(none)'}"

@@ -9,6 +9,7 @@ recorded and must stay on 127.0.0.1.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -18,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -351,14 +353,34 @@ def test_site_is_self_contained_and_small(built: Built) -> None:
         assert "<script>" not in text and "@import" not in text, html
 
 
+def site_date(root: Path) -> dt.date:
+    """The date the site shows: SOURCE_DATE_EPOCH's, else the order's signing date in campaign.toml."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    signed: dt.date = tomllib.loads((root / "campaign.toml").read_text("utf-8"))["facts"]["signed"]
+    return signed
+
+
 def test_language_pages_show_version_date_and_file_sizes(built: Built) -> None:
-    from flyers.campaign import source_date
+    """The version line as each language writes it, the date formatted by Babel for that language."""
+    from babel.dates import format_date
+
     from flyers.site import _file_size
 
     campaign = load_campaign(built.root)
+    date = site_date(built.root)
     for tag, language in resolve_all(campaign).items():
         html = (built.site / tag / "index.html").read_text("utf-8")
-        assert campaign.version in html and language.format_date(source_date(campaign).date()) in html, tag
+        catalog = catalogs.load(campaign, language)
+        line = (catalog.gettext("Version %(version)s, %(date)s") or "") % {
+            "version": campaign.version, "date": format_date(date, "long", locale=tag.replace("-", "_"))}
+        page_text = preflight.normalise(re.sub(r"<[^>]+>", " ", html))
+        assert line and preflight.normalise(line) in page_text, (tag, line)
+        assert date.isoformat() not in html, tag
+    if "SOURCE_DATE_EPOCH" not in os.environ:  # and two written out by hand
+        assert "Version 2026.11, February 6, 2026" in (built.site / "en" / "index.html").read_text("utf-8")
+        assert "Versión 2026.11, 6 de febrero de 2026" in (built.site / "es" / "index.html").read_text("utf-8")
         for name in ("letter", "a4"):
             for suffix in ("", "-print"):
                 pdf = built.site / tag / f"kyr-{tag}-{name}{suffix}.pdf"
