@@ -408,3 +408,27 @@ def test_ctrl_c_while_a_request_thread_starts_stops_the_server(tmp_path: Path,
         client.close()
         server.server_close()
 
+
+
+# --- a hung render never outlives the build --------------------------------------------------------------------
+
+
+def test_a_job_past_its_time_limit_leaves_no_worker_running(tmp_path: Path) -> None:
+    import time
+
+    import psutil
+
+    from flyers.errors import RenderError
+    from flyers.workers import run_jobs
+
+    def workers() -> set[int]:  # live render workers (not multiprocessing's resource tracker)
+        return {p.pid for p in psutil.Process().children(recursive=True)
+                if "spawn_main" in " ".join(p.cmdline()) and p.status() != psutil.STATUS_ZOMBIE}
+
+    before = workers()
+    with pytest.raises(RenderError, match="stuck: rendering took longer than 1 s"):
+        list(run_jobs(time.sleep, [3600.0], tmp_path / "fonts.conf", ["stuck"], timeout_s=1))
+    left = workers() - before
+    for pid in left:  # so that a failure here cannot hang the test session as well
+        psutil.Process(pid).kill()
+    assert left == set()
