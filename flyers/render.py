@@ -304,30 +304,45 @@ def weasy_render(html: str, base: Path, root: Path) -> tuple[Any, list[str]]:
     return document, trap.messages
 
 
-def find_slots(document: Any) -> tuple[tuple[Slot, ...], tuple[Area, ...]]:
-    """Locate the ``.qr-slot`` and ``.imprint-slot`` boxes of every page.
+QR_SLOT_ID = "qr-slot"
+IMPRINT_SLOT_ID = "imprint-slot"
+END_SUFFIX = "-end"
 
-    Positions are in points from the trim box's lower-left corner, the origin
-    the stamping stage draws in.
+
+def find_slots(document: Any) -> tuple[tuple[Slot, ...], tuple[Area, ...]]:
+    """Locate the QR slot and the imprint area of every page, through WeasyPrint's public API.
+
+    ``Page.anchors`` maps each element ``id`` on a page to its (x, y) position
+    in CSS px from the page's top-left corner.  A slot is an element with an id
+    (its top-left corner) holding an empty marker ``<id>-end`` positioned at
+    its bottom-right corner (see ``qr_block`` in templates/_blocks.html), so its
+    size needs no layout internals either.  Positions returned are in points
+    from the trim box's lower-left corner, the origin the stamping stage draws in.
     """
     slots: list[Slot] = []
     areas: list[Area] = []
     for index, page in enumerate(document.pages):
-        page_height = page.height * CSS_PX_TO_PT
-        for box in _descendants(page._page_box):
-            element = getattr(box, "element", None)
-            classes = ((element.get("class") if element is not None else None) or "").split()
-            if getattr(box, "element_tag", None) != "div" or not {"qr-slot", "imprint-slot"} & set(classes):
-                continue
-            x = round(box.content_box_x() * CSS_PX_TO_PT, 3)
-            width, height = box.width * CSS_PX_TO_PT, box.height * CSS_PX_TO_PT
-            y = round(page_height - box.content_box_y() * CSS_PX_TO_PT - height, 3)
-            if "qr-slot" in classes and not any(s.page == index for s in slots):
-                size = round(min(width, height), 3)
-                slots.append(Slot(index, x, round(y + height - size, 3), size))
-            elif "imprint-slot" in classes and not any(a.page == index for a in areas):
-                areas.append(Area(index, x, y, round(width, 3), round(height, 3)))
+        qr = _anchor_box(page, QR_SLOT_ID)
+        if qr is not None:
+            x, y, width, height = qr
+            size = round(min(width, height), 3)
+            slots.append(Slot(index, x, round(y + height - size, 3), size))
+        imprint = _anchor_box(page, IMPRINT_SLOT_ID)
+        if imprint is not None:
+            x, y, width, height = imprint
+            areas.append(Area(index, x, y, round(width, 3), round(height, 3)))
     return tuple(slots), tuple(areas)
+
+
+def _anchor_box(page: Any, name: str) -> tuple[float, float, float, float] | None:
+    """(x, y, width, height) in points, y up from the page's bottom, of the box between
+    anchor ``name`` (top-left) and anchor ``name-end`` (bottom-right); None when absent."""
+    start, end = page.anchors.get(name), page.anchors.get(name + END_SUFFIX)
+    if start is None or end is None:
+        return None
+    left, top = start[0] * CSS_PX_TO_PT, start[1] * CSS_PX_TO_PT
+    width, height = (end[0] - start[0]) * CSS_PX_TO_PT, (end[1] - start[1]) * CSS_PX_TO_PT
+    return round(left, 3), round(page.height * CSS_PX_TO_PT - top - height, 3), width, height
 
 
 def _descendants(box: Any) -> Any:
@@ -405,7 +420,8 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
         )
     slots, imprints = find_slots(document)
     if fmt.has_qr and not slots:
-        raise RenderError(f"templates/{fmt.template}: no element with class 'qr-slot' for the QR code")
+        raise RenderError(f"templates/{fmt.template}: no QR slot: an element with id '{QR_SLOT_ID}' holding "
+                          f"an empty one with id '{QR_SLOT_ID}{END_SUFFIX}' at its bottom-right corner")
     pdf = write_master_pdf(document, identifier, pdfx=options.profile is not None)
     return Master(pdf=pdf, pages=len(document.pages), font_size_pt=size, slots=slots, text=visible_text(html),
                   imprints=imprints)
