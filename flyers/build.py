@@ -22,10 +22,11 @@ from babel.messages.catalog import Catalog
 
 from . import __version__, catalogs
 from .campaign import Campaign, Format, load_campaign, source_date
-from .errors import CatalogError, FlyersError
+from .errors import CatalogError, FlyersError, RenderError
 from .files import clean_temp_files, has_digest, sha256_bytes, write_bytes, write_json
 from .fontstack import FontBook, fontconfig_file, load_fonts
-from .languages import Language, resolve_all
+from .languages import Language, SpokenLanguage, primary_spoken, resolve_all, resolve_spoken
+from .preflight import LAYOUT_RULES
 from .qr import QRCode, encode, module_mm
 from .render import Master, PrintOptions, render_master
 from .stamp import single_piece
@@ -35,6 +36,7 @@ MANIFEST = "manifest.json"
 CACHE_DIR = ".cache"
 DEFAULT_PROFILE = "profiles/GRACoL2006_Coated.icc"
 SITE_TEMPLATES = "site"  # templates/site/: the download site (flyers.site), not the PDFs
+SPOKEN_PREFIX = "spoken/"  # a spoken language's own cards: their key in the rendered masters, and their folder
 
 
 class UsageError(FlyersError):
@@ -69,6 +71,7 @@ class Artifact:
     review_status: str
     font_size_pt: float
     source: str = ""  # hash of everything that made this file: a rebuild skips it when unchanged
+    spoken: str = ""  # the spoken language a card or interpreter card names (per_spoken_language formats)
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -94,11 +97,18 @@ class Job:
     fonts: FontBook
     options: PrintOptions
     key: str
+    spoken: SpokenLanguage | None = None
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A validated build: the campaign and the (language, format) pairs to make."""
+    """A validated build: the campaign and the (language, format) pairs to make.
+
+    ``spoken`` are the campaign's spoken languages; ``extra_spoken`` those that
+    are no written language's own and so get cards of their own
+    (output/spoken/TAG/), rendered in their written language's catalog, or in
+    the source language's when they have none.
+    """
 
     campaign: Campaign
     fonts: FontBook
@@ -106,6 +116,12 @@ class Plan:
     loaded: dict[str, catalogs.LoadedCatalog]
     formats: tuple[str, ...]
     skipped: dict[str, str]
+    spoken: dict[str, SpokenLanguage] = field(default_factory=dict)
+    extra_spoken: tuple[str, ...] = ()
+
+    def spoken_catalog(self, spoken: SpokenLanguage) -> catalogs.LoadedCatalog | None:
+        """The catalog a spoken language's own cards are rendered in (None: not built)."""
+        return self.loaded.get(spoken.written or self.campaign.source_language)
 
 
 def plan(request: BuildRequest) -> Plan:
@@ -131,7 +147,12 @@ def plan(request: BuildRequest) -> Plan:
     if skipped and request.strict:
         raise CatalogError("--strict: some languages cannot be built",
                            [f"{tag}: {why}" for tag, why in skipped.items()])
-    return Plan(campaign, fonts, template, loaded, selected_formats, skipped)
+    spoken = resolve_spoken(campaign, languages)
+    primaries = set(primary_spoken(campaign, spoken).values())
+    extra = tuple(tag for tag, item in spoken.items() if tag not in primaries)
+    for item in spoken.values():  # a spoken language without fonts is a campaign error, asked for or not
+        fonts.widened(languages[campaign.source_language], (item.script,))
+    return Plan(campaign, fonts, template, loaded, selected_formats, skipped, spoken, extra)
 
 
 def _select(asked: tuple[str, ...], known: tuple[str, ...], what: str, hint: str) -> tuple[str, ...]:
@@ -154,19 +175,19 @@ def _refusal(catalog: catalogs.LoadedCatalog, template: Catalog, request: BuildR
 
 
 def cache_key(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog, fonts: FontBook,
-              options: PrintOptions) -> str:
+              options: PrintOptions, spoken: SpokenLanguage | None = None) -> str:
     """A hash of every input that can change a master's bytes."""
     digest = hashlib.sha256()
     # The version from package metadata: importing WeasyPrint here would cost a
     # second and start fontconfig in this process, which must stay font-free.
-    digest.update(f"flyers {__version__} weasyprint {metadata.version('weasyprint')}\n".encode())
+    digest.update(f"flyers {__version__} weasyprint {metadata.version('weasyprint')} {LAYOUT_RULES}\n".encode())
     digest.update(source_date(campaign).isoformat().encode())
     # Content only, never where the workspace lives: the same campaign copied
     # elsewhere must give the same bytes (the key also becomes the PDF's /ID).
     portable = dataclasses.replace(campaign, root=Path("."), orders=None)
     loaded = dataclasses.replace(catalog, path=None)
     profile = file_digest(options.profile) if options.profile else b""
-    digest.update(pickle.dumps((portable, fmt, loaded, options.bleed_in, profile), protocol=5))
+    digest.update(pickle.dumps((portable, fmt, loaded, options.bleed_in, profile, spoken), protocol=5))
     digest.update(_templates_digest(campaign.templates_dir))
     for path in fonts.files(catalog.language):
         digest.update(path.name.encode() + b"\0" + file_digest(path))
@@ -197,7 +218,7 @@ def _digest_of(path: Path, size: int, mtime_ns: int) -> bytes:
 def _render_job(job: Job) -> Master:
     """Worker entry point."""
     return render_master(job.campaign, job.format, job.catalog, job.fonts, job.options,
-                         identifier=job.key.encode("ascii")[:16])
+                         identifier=job.key.encode("ascii")[:16], spoken=job.spoken)
 
 
 def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
@@ -212,18 +233,18 @@ def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
     results: dict[tuple[str, str], Master] = {}
     jobs: list[Job] = []
     pairs: list[tuple[str, str]] = []
-    for tag, catalog in build_plan.loaded.items():
-        for name in build_plan.formats:
-            fmt = campaign.formats[name]
-            key = cache_key(campaign, fmt, catalog, build_plan.fonts, options)
-            hit = _cache_get(cache, key)
-            if hit is not None:
-                results[(tag, name)] = dataclasses.replace(hit, key=key)
-                if on_done:
-                    on_done()
-            else:
-                jobs.append(Job(campaign, fmt, catalog, build_plan.fonts, options, key))
-                pairs.append((tag, name))
+    for tag, name, catalog, spoken in pieces(build_plan):
+        fmt = campaign.formats[name]
+        fonts = build_plan.fonts.widened(catalog.language, (spoken.script,)) if spoken else build_plan.fonts
+        key = cache_key(campaign, fmt, catalog, fonts, options, spoken)
+        hit = _cache_get(cache, key)
+        if hit is not None:
+            results[(tag, name)] = dataclasses.replace(hit, key=key)
+            if on_done:
+                on_done()
+        else:
+            jobs.append(Job(campaign, fmt, catalog, fonts, options, key, spoken))
+            pairs.append((tag, name))
     conf = fontconfig_file(build_plan.fonts, campaign.root / CACHE_DIR)
     labels = [f"{t}/{f}" for t, f in pairs]
     for index, master in run_jobs(_render_job, jobs, conf, labels, timeout_s=timeout_s,
@@ -231,6 +252,28 @@ def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
         results[pairs[index]] = dataclasses.replace(master, key=jobs[index].key)
         _cache_put(cache, jobs[index].key, master)
     return results, len(jobs)
+
+
+def pieces(build_plan: Plan) -> list[tuple[str, str, catalogs.LoadedCatalog, SpokenLanguage | None]]:
+    """Every master to make: (output tag, format, catalog, spoken language or None).
+
+    Each written language in every format; then every extra spoken language in
+    the formats made per spoken language, under its own tag.
+    """
+    out: list[tuple[str, str, catalogs.LoadedCatalog, SpokenLanguage | None]] = []
+    for tag, catalog in build_plan.loaded.items():
+        out += [(tag, name, catalog, None) for name in build_plan.formats]
+    for tag in build_plan.extra_spoken:
+        spoken = build_plan.spoken[tag]
+        found = build_plan.spoken_catalog(spoken)
+        if found is None:
+            continue
+        for name in build_plan.formats:
+            fmt = build_plan.campaign.formats[name]
+            # A wallet card's front is read by its holder: only with a written language.
+            if fmt.per_spoken_language and (spoken.written or not fmt.has_qr):
+                out.append((SPOKEN_PREFIX + tag, name, found, spoken))
+    return out
 
 
 def _cache_get(cache: Path, key: str) -> Master | None:
@@ -246,7 +289,7 @@ def _cache_get(cache: Path, key: str) -> Master | None:
 
         return Master(pdf=data, pages=info["pages"], font_size_pt=info["font_size_pt"],
                       slots=tuple(Slot(**s) for s in info["slots"]), text=info["text"],
-                      imprints=tuple(Area(**a) for a in info["imprints"]))
+                      imprints=tuple(Area(**a) for a in info["imprints"]), layout=tuple(info["layout"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -256,7 +299,7 @@ def _cache_put(cache: Path, key: str, master: Master) -> None:
     write_json(cache / f"{key}.json", {
         "sha256": sha256_bytes(master.pdf), "pages": master.pages, "font_size_pt": master.font_size_pt,
         "slots": [s.__dict__ for s in master.slots], "text": master.text,
-        "imprints": [a.__dict__ for a in master.imprints],
+        "imprints": [a.__dict__ for a in master.imprints], "layout": list(master.layout),
     })
 
 
@@ -283,11 +326,14 @@ def qr_link(campaign: Campaign, tag: str) -> str:
     return campaign.qr.link_for(tag)
 
 
-def artifact_paths(tag: str, fmt: str) -> dict[str, str]:
-    """Where the two cuts of a (language, format) go, relative to output/."""
+def artifact_paths(tag: str, fmt: str, folder: str = "flyers") -> dict[str, str]:
+    """Where the two cuts of a (language, format) go, relative to output/.
+
+    A spoken language's own cards go under ``spoken/`` instead of ``flyers/``.
+    """
     return {
-        "home": f"flyers/{tag}/kyr-{tag}-{fmt}.pdf",
-        "print": f"flyers/{tag}/kyr-{tag}-{fmt}-print.pdf",
+        "home": f"{folder}/{tag}/kyr-{tag}-{fmt}.pdf",
+        "print": f"{folder}/{tag}/kyr-{tag}-{fmt}-print.pdf",
     }
 
 
@@ -301,12 +347,17 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
     previous = _manifest_entries(out)
     artifacts: list[Artifact] = []
     pending: list[tuple[Path, bytes]] = []
+    primaries = primary_spoken(campaign, build_plan.spoken)
     for (tag, name), master in sorted(rendered.items()):
-        catalog = build_plan.loaded[tag]
         fmt = campaign.formats[name]
+        extra = build_plan.spoken[tag.removeprefix(SPOKEN_PREFIX)] if tag.startswith(SPOKEN_PREFIX) else None
+        catalog = build_plan.spoken_catalog(extra) if extra else build_plan.loaded[tag]
+        assert catalog is not None
+        spoken_tag = extra.tag if extra else (primaries.get(tag, "") if fmt.per_spoken_language else "")
         code = qr_code(campaign, catalog.language, fmt, master)
         status = "source" if catalog.source else catalog.review.status
-        for variant, rel in artifact_paths(tag, name).items():
+        out_tag, folder = (extra.tag, "spoken") if extra else (tag, "flyers")
+        for variant, rel in artifact_paths(out_tag, name, folder).items():
             source = sha256_bytes(f"{master.key}\0{code.link if code else ''}\0{variant}".encode())[:32]
             old = previous.get(rel)
             if old and old.get("source") == source and has_digest(out / rel, str(old.get("sha256"))):
@@ -315,8 +366,8 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
                 data = single_piece(master.pdf, master.slots, code, f"{rel}", home=variant == "home")
                 pending.append((out / rel, data))
                 digest = sha256_bytes(data)
-            artifacts.append(Artifact(rel, tag, name, variant, master.pages, digest, status,
-                                      master.font_size_pt, source))
+            artifacts.append(Artifact(rel, catalog.language.tag, name, variant, master.pages, digest, status,
+                                      master.font_size_pt, source, spoken_tag))
     for path, data in pending:
         write_bytes(path, data)
     write_manifest(out, artifacts)
@@ -339,12 +390,22 @@ def write_manifest(out: Path, artifacts: list[Artifact]) -> None:
     write_json(out / MANIFEST, {"artifacts": [entries[k] for k in sorted(entries)]})
 
 
+def check_layout(rendered: dict[tuple[str, str], Master]) -> None:
+    """Stop before writing anything when a master fails a layout check (safe area,
+    collisions, type size, lone words: see preflight.layout_problems)."""
+    problems = [p for key in sorted(rendered) for p in rendered[key].layout]
+    if problems:
+        pages = len({p.split(":", 1)[0] for p in problems})
+        raise RenderError(f"{pages} page(s) fail the layout checks; nothing was written "
+                          "(fix the layout in templates/style.css or the format in campaign.toml)", problems)
+
+
 def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Validate, render and write; raise :class:`FlyersError` for anything a user can fix."""
     build_plan = plan(request)
     for folder in (request.out, build_plan.campaign.root / CACHE_DIR):  # leftovers of a killed run
         clean_temp_files(folder)
-    total = len(build_plan.loaded) * len(build_plan.formats)
+    total = len(pieces(build_plan))
     done = 0
 
     def tick() -> None:
@@ -354,6 +415,7 @@ def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None 
             on_progress(done, total)
 
     rendered, count = masters(build_plan, tick, timeout_s=request.timeout_s)
+    check_layout(rendered)
     artifacts = write_deliverables(build_plan, rendered, request.out)
     return BuildResult(artifacts=artifacts, skipped=build_plan.skipped,
                        cached=total - count, rendered=count)

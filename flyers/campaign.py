@@ -48,6 +48,10 @@ class Format:
     min_font_size: Length
     qr_size: Length | None
     sections: tuple[str, ...]
+    # All ink (text, rules, QR) stays this far inside the trim; backgrounds meant to bleed may cross.
+    safe_margin: Length = Length("9pt", 9.0)
+    # Made per spoken language as well (interpreter card, wallet card): see [spoken].
+    per_spoken_language: bool = False
 
     @property
     def has_qr(self) -> bool:
@@ -118,6 +122,9 @@ class Campaign:
     locales: dict[str, LocaleData] = field(default_factory=dict)
     site_url: str = ""
     orders: Path | None = None
+    # Spoken language tag -> the written language (a campaign language) its
+    # readers use, or "" for none; in campaign.toml order.
+    spoken: dict[str, str] = field(default_factory=dict)
 
     @property
     def templates_dir(self) -> Path:
@@ -245,6 +252,7 @@ def _build(root: Path, top: _Reader, problems: list[str]) -> Campaign | None:
     if site_url and not site_url.startswith("https://"):
         site.problem("url", f"must start with https://, got {site_url!r}")
     orders = _orders(root, top.table("print", required=False))
+    spoken = _spoken(top.table("spoken", required=False), languages)
     if problems:
         return None
     return Campaign(
@@ -262,6 +270,7 @@ def _build(root: Path, top: _Reader, problems: list[str]) -> Campaign | None:
         locales=locales,
         site_url=site_url.rstrip("/"),
         orders=orders,
+        spoken=spoken,
     )
 
 
@@ -377,19 +386,45 @@ def _format(name: str, sub: _Reader) -> Format | None:
     font_size, min_font = sub.length("font_size"), sub.length("min_font_size")
     if font_size and min_font and min_font.pt > font_size.pt:
         sub.problem("min_font_size", "must not be larger than font_size")
+    safe = sub.length("safe_margin") if "safe_margin" in sub.data else Length("9pt", 9.0)
+    margin = sub.length("margin")
+    if safe and margin and width and height and 2 * safe.pt >= min(width.pt, height.pt):
+        sub.problem("safe_margin", f"{safe.css} leaves no room on a {width.css} x {height.css} page")
     fmt = Format(
         name=name,
         template=sub.text("template"),
         width=width,  # type: ignore[arg-type]
         height=height,  # type: ignore[arg-type]
-        margin=sub.length("margin"),  # type: ignore[arg-type]
+        margin=margin,  # type: ignore[arg-type]
         pages=pages or 1,
         font_size=font_size,  # type: ignore[arg-type]
         min_font_size=min_font,  # type: ignore[arg-type]
         qr_size=qr_size,
         sections=tuple(str(s) for s in sections or ()),
+        safe_margin=safe or Length("9pt", 9.0),
+        per_spoken_language=bool(sub.get("per_spoken_language", bool, False)),
     )
     return fmt if len(sub.problems) == before else None
+
+
+SPOKEN_TAG_RE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-x-[a-z0-9]{1,8})?$")
+
+
+def _spoken(table: _Reader, languages: tuple[str, ...]) -> dict[str, str]:
+    """``[spoken]``: spoken language tag = the written language its readers use ("" for none)."""
+    spoken: dict[str, str] = {}
+    for tag, written in table.data.items():
+        if not SPOKEN_TAG_RE.match(tag):
+            table.problem(tag, "is not a language tag such as yue, mam or yue-x-taishan")
+        elif not isinstance(written, str):
+            table.problem(tag, f"must be the tag of a written language or \"\", got {written!r}")
+        elif written and written not in languages:
+            table.problem(tag, f"{written!r} is not in [campaign] languages; use \"\" for an English-only card")
+        elif not written and tag in languages:
+            table.problem(tag, f"{tag} is one of the campaign's languages: write {tag} = \"{tag}\"")
+        else:
+            spoken[tag] = written
+    return spoken
 
 
 def _locales(table: _Reader) -> dict[str, LocaleData]:

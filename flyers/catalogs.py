@@ -134,12 +134,39 @@ def write_catalog(path: Path, catalog: Catalog, template: bool = False) -> None:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=79, omit_header=False, sort_by_file=True,
              include_previous=True, ignore_obsolete=True)
-    text = buffer.getvalue().decode("utf-8")
+    text = _fix_previous_ids(buffer.getvalue().decode("utf-8"))
     text = re.sub(r'"POT-Creation-Date: [^"]*\\n"\n', "", text)
     if template:
         text = re.sub(r'"PO-Revision-Date: [^"]*\\n"\n', "", text)
     text = re.sub(r'"Generated-By: [^"]*\\n"\n', "", text)
     write_bytes(path, text.encode("utf-8"))
+
+
+PREVIOUS_BLOCK_RE = re.compile(r"(?:^#\| .*\n)+", re.M)
+QUOTED_RE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def _fix_previous_ids(text: str) -> str:
+    """Rewrite ``#| msgid`` comments as GNU gettext writes them.
+
+    Babel (2.19) wraps a long previous msgid twice, the second time as comment
+    text, so its quoted segments end up split across lines in a way msgfmt
+    rejects ("end-of-line within string").  The words are all there: join the
+    block, take its quoted segments, and write each on its own ``#|`` line.
+    """
+    from babel.messages.pofile import normalize
+
+    def rewrite(match: re.Match[str]) -> str:
+        joined = " ".join(line[3:].strip() for line in match.group(0).splitlines())
+        keyword, _, rest = joined.partition(" ")
+        if keyword not in ("msgid", "msgctxt", "msgid_plural"):
+            return match.group(0)
+        escaped = "".join(QUOTED_RE.findall(rest))
+        value = escaped.encode("latin-1", "backslashreplace").decode("unicode_escape") if "\\" in escaped else escaped
+        lines = normalize(value, width=76).splitlines()
+        return "".join(f"#| {keyword} {line}\n" if i == 0 else f"#| {line}\n" for i, line in enumerate(lines))
+
+    return PREVIOUS_BLOCK_RE.sub(rewrite, text)
 
 
 def read_catalog(path: Path) -> Catalog:

@@ -154,14 +154,49 @@ def formats(workspace: Path) -> None:
 
 @main.command()
 @workspace_option
+@click.option("--sentences", is_flag=True, help="Also list every sentence with its grade.")
+@handle_errors
+def readability(workspace: Path, sentences: bool) -> None:
+    """Reading level (Flesch-Kincaid grade) of every English block, per format.
+
+    Exits 1 when a block is over grade 6.5 or a sentence over grade 9.
+    """
+    from .readability import BLOCK_GRADE_LIMIT, SENTENCE_GRADE_LIMIT, measure_campaign, over_limits
+
+    scores = measure_campaign(workspace)
+    table = Table()
+    for column in ("format", "block", "sentences", "words", "grade", "hardest sentence"):
+        table.add_column(column)
+    for item in scores:
+        hardest = max((g.grade for _, g in item.sentences), default=0.0)
+        table.add_row(item.format, item.block, str(item.score.sentences), str(item.score.words),
+                      f"{item.score.grade:.1f}", f"{hardest:.1f}")
+        if sentences:
+            for text, grade in item.sentences:
+                table.add_row("", "", "", "", f"{grade.grade:.1f}", escape(text))
+    out_console.print(table)
+    problems = over_limits(scores)
+    if problems:
+        raise FlyersError(f"{len(problems)} place(s) over the reading-level limits (block {BLOCK_GRADE_LIMIT}, "
+                          f"sentence {SENTENCE_GRADE_LIMIT})", problems)
+    out_console.print(f"every block at or under grade {BLOCK_GRADE_LIMIT}, no sentence over {SENTENCE_GRADE_LIMIT}")
+
+
+@main.command()
+@workspace_option
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder to check (default: WORKSPACE/output).")
+@click.option("--contact-sheet", "sheets", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write one PNG per format of every language's pages side by side into this folder.")
 @handle_errors
-def check(workspace: Path, out: Path | None) -> None:
-    """Check produced PDFs as the tests do: pages, text, fonts, boxes, QR codes."""
-    from .preflight import check_output
+def check(workspace: Path, out: Path | None, sheets: Path | None) -> None:
+    """Check produced PDFs as the tests do: pages, text, fonts, boxes, QR codes, where the ink lands."""
+    from .preflight import check_output, contact_sheets
 
     report = check_output(workspace, out or workspace / "output")
+    if sheets is not None:
+        for path in contact_sheets(out or workspace / "output", sheets):
+            out_console.print(f"contact sheet: {escape(str(path))}", highlight=False)
     report.problems += _lint_all(workspace)
     for line in report.lines:
         out_console.print(escape(line), highlight=False)
@@ -304,6 +339,7 @@ def _lint_all(workspace: Path) -> list[str]:
     from . import catalogs
     from .campaign import load_campaign
     from .languages import resolve_all
+    from .translator import glossary_problems
 
     campaign = load_campaign(workspace)
     template = catalogs.extract(campaign)
@@ -311,6 +347,7 @@ def _lint_all(workspace: Path) -> list[str]:
     for language in resolve_all(campaign).values():
         if language.tag != campaign.source_language:
             problems += catalogs.lint(catalogs.po_path(campaign, language), template)
+            problems += glossary_problems(campaign, language)
     return problems
 
 
@@ -319,12 +356,31 @@ def _lint_all(workspace: Path) -> list[str]:
 @click.argument("language")
 @click.option("--reviewer", required=True, help="Name of the qualified translator who reviewed it.")
 @click.option("--date", "date_", required=True, help="Review date, YYYY-MM-DD.")
+@click.option("--sentence", "sentences", multiple=True, metavar="ENGLISH",
+              help="Only this sentence (its English text; repeatable): after a change, re-review just it.")
 @handle_errors
-def translations_review(workspace: Path, language: str, reviewer: str, date_: str) -> None:
-    """Record that a qualified translator reviewed LANGUAGE against the current English."""
+def translations_review(workspace: Path, language: str, reviewer: str, date_: str,
+                        sentences: tuple[str, ...]) -> None:
+    """Record that a qualified translator reviewed LANGUAGE (or some sentences) against the current English."""
     import datetime as dt
 
-    from . import catalogs
+    from . import translator
+    from .build import UsageError
+
+    campaign, target = _translated_language(workspace, language)
+    try:
+        dt.date.fromisoformat(date_)
+    except ValueError:
+        raise UsageError(f"--date: {date_!r} is not a date such as 2026-11-22") from None
+    if not reviewer.strip():
+        raise UsageError("--reviewer: give the reviewer's name")
+    stamped, done, total = translator.review(campaign, target, reviewer.strip(), date_, sentences)
+    out_console.print(f"{language}: {stamped} sentence(s) stamped reviewed by {reviewer} on {date_}; "
+                      f"{done} of {total} reviewed" + (" (catalog marked reviewed)" if done == total else ""))
+
+
+def _translated_language(workspace: Path, language: str) -> tuple[Any, Any]:
+    """The campaign and one of its translated (non-source) languages, or a usage error."""
     from .build import UsageError
     from .campaign import load_campaign
     from .languages import resolve_all
@@ -334,12 +390,77 @@ def translations_review(workspace: Path, language: str, reviewer: str, date_: st
     if language not in langs or language == campaign.source_language:
         raise UsageError(f"unknown language {language!r}; translated languages: "
                          f"{', '.join(t for t in langs if t != campaign.source_language)}")
-    try:
-        dt.date.fromisoformat(date_)
-    except ValueError:
-        raise UsageError(f"--date: {date_!r} is not a date such as 2026-11-22") from None
-    catalogs.mark_reviewed(campaign, langs[language], reviewer.strip(), date_)
-    out_console.print(f"{language}: marked reviewed by {reviewer} on {date_}")
+    return campaign, langs[language]
+
+
+@translations.command("packet")
+@workspace_option
+@click.argument("language")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PDF to write (default: WORKSPACE/output/review/review-LANGUAGE.pdf).")
+@handle_errors
+def translations_packet(workspace: Path, language: str, out: Path | None) -> None:
+    """A review packet for a translator: every sentence side by side, glossary, pages, sign-off."""
+    from .translator import write_packet
+
+    campaign, target = _translated_language(workspace, language)
+    path = write_packet(campaign, target, out or campaign.root / "output" / "review" / f"review-{language}.pdf")
+    out_console.print(f"{path}: review packet for {language}")
+
+
+@translations.command("export")
+@workspace_option
+@click.argument("language")
+@click.option("--xliff", "target_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="XLIFF 1.2 file to write, for a vendor's translation tool.")
+@handle_errors
+def translations_export(workspace: Path, language: str, target_file: Path) -> None:
+    """Export LANGUAGE's catalog as XLIFF (translate-toolkit), notes and fuzzy state kept."""
+    from .files import write_bytes
+    from .translator import export_xliff
+
+    campaign, target = _translated_language(workspace, language)
+    write_bytes(target_file, export_xliff(campaign, target))
+    out_console.print(f"{target_file}: {language} as XLIFF")
+
+
+@translations.command("import")
+@workspace_option
+@click.argument("language")
+@click.argument("xliff_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@handle_errors
+def translations_import(workspace: Path, language: str, xliff_file: Path) -> None:
+    """Take translations from a vendor's XLIFF file into LANGUAGE's catalog (the English never changes)."""
+    from .translator import import_xliff
+
+    campaign, target = _translated_language(workspace, language)
+    changed = import_xliff(campaign, target, xliff_file.read_bytes())
+    out_console.print(f"{language}: {changed} entr{'y' if changed == 1 else 'ies'} changed from {xliff_file}")
+
+
+@translations.command("glossary")
+@workspace_option
+@click.option("--tbx", "tbx_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the glossary as TBX for translation tools.")
+@handle_errors
+def translations_glossary(workspace: Path, tbx_file: Path | None) -> None:
+    """Check every catalog against translations/glossary.csv; list missing terms; export TBX."""
+    from .campaign import load_campaign
+    from .files import write_bytes
+    from .languages import resolve_all
+    from .translator import glossary_gaps, glossary_problems, glossary_tbx
+
+    campaign = load_campaign(workspace)
+    translated = [lang for lang in resolve_all(campaign).values() if lang.tag != campaign.source_language]
+    if tbx_file:
+        write_bytes(tbx_file, glossary_tbx(campaign))
+        out_console.print(f"{tbx_file}: glossary as TBX")
+    for gap in glossary_gaps(campaign, translated):
+        console.print(f"[yellow]gap:[/] {escape(gap)}", highlight=False)
+    problems = [p for lang in translated for p in glossary_problems(campaign, lang)]
+    if problems:
+        raise FlyersError(f"{len(problems)} translation(s) do not use the glossary's term", problems)
+    out_console.print("[green]ok:[/] every translation uses the glossary's terms")
 
 
 @main.command()

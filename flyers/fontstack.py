@@ -9,6 +9,7 @@ against each font's cmap with fontTools.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tomllib
 import unicodedata
@@ -22,6 +23,11 @@ from .errors import ConfigError
 from .languages import Language
 
 FONTS_FILE = "fonts.toml"
+# CSS weights of the style names fonts use (OpenType name ID 2 / 17), most specific first.
+STYLE_WEIGHTS = (("extralight", 200), ("ultralight", 200), ("semibold", 600), ("demibold", 600),
+                 ("extrabold", 800), ("ultrabold", 800), ("thin", 100), ("light", 300),
+                 ("regular", 400), ("book", 400), ("normal", 400), ("medium", 500), ("bold", 700),
+                 ("black", 900), ("heavy", 900))
 # Characters that never need a glyph: controls, bidi marks, joiners.
 IGNORED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
 
@@ -44,6 +50,26 @@ class FontBook:
                 f"(language {language.tag}); add it under [scripts]"
             )
         return stack
+
+    def widened(self, language: Language, scripts: tuple[str, ...]) -> FontBook:
+        """This book with ``language``'s stack extended by the fonts of other scripts.
+
+        An interpreter card in English (or Spanish) also prints the spoken
+        language's own name in its own script: the page's stack gains that
+        script's families, so coverage checks and fontconfig see them too.
+        """
+        stack = list(self.stack(language))
+        for script in scripts:
+            families = self.scripts.get(script)
+            if not families:
+                raise ConfigError(
+                    f"{self.folder / FONTS_FILE}: no font stack for script {script!r} "
+                    f"(needed for a language's own name on {language.tag} pages); add it under [scripts]"
+                )
+            stack += [f for f in families if f not in stack]
+        if tuple(stack) == self.stack(language):
+            return self
+        return dataclasses.replace(self, languages={**self.languages, language.tag: tuple(stack)})
 
     def css_stack(self, language: Language) -> str:
         """The stack as a CSS font-family value."""
@@ -110,6 +136,51 @@ def _cmap(path: Path) -> frozenset[int]:
         font.close()
 
 
+def font_weight(path: Path) -> int:
+    """A font file's CSS weight: from its style name when that names one, else OS/2.
+
+    Some files report the wrong usWeightClass (Noto Nastaliq Urdu Bold says 400),
+    so Regular and Bold looked alike to fontconfig and the browser and headings
+    lost their bold.  The style name ("Bold") is what the designer meant.
+    """
+    font = TTFont(path, lazy=True, fontNumber=0)
+    try:
+        names = font["name"]
+        style = str(names.getDebugName(17) or names.getDebugName(2) or "").lower().replace(" ", "").replace("-", "")
+        for word, weight in STYLE_WEIGHTS:
+            if word in style:
+                return weight
+        return int(font["OS/2"].usWeightClass) if "OS/2" in font else 400
+    finally:
+        font.close()
+
+
+def _fontconfig_weight(weight: int) -> int:
+    """CSS weight to fontconfig's scale (FC_WEIGHT_*): 400 -> 80, 700 -> 200."""
+    table = {100: 0, 200: 40, 300: 50, 400: 80, 500: 100, 600: 180, 700: 200, 800: 205, 900: 210}
+    return table.get(weight, 80)
+
+
+def _weight_rules(book: FontBook) -> str:
+    """fontconfig rules giving each file the weight its style name says, where OS/2 disagrees."""
+    rules = []
+    for paths in book.families.values():
+        for path in paths:
+            weight = font_weight(path)
+            font = TTFont(path, lazy=True, fontNumber=0)
+            try:
+                reported = int(font["OS/2"].usWeightClass) if "OS/2" in font else 400
+            finally:
+                font.close()
+            if reported != weight:
+                rules.append(
+                    '  <match target="scan">\n'
+                    f'    <test name="file"><string>{_xml(str(path.resolve()))}</string></test>\n'
+                    f'    <edit name="weight" mode="assign"><int>{_fontconfig_weight(weight)}</int></edit>\n'
+                    "  </match>\n")
+    return "".join(rules)
+
+
 def fontconfig_file(book: FontBook, cache_dir: Path) -> Path:
     """Write a fontconfig file that knows only the workspace fonts; return its path.
 
@@ -120,7 +191,8 @@ def fontconfig_file(book: FontBook, cache_dir: Path) -> Path:
     conf = cache_dir / "fonts.conf"
     # fontconfig validates its cache by folder mtime, which does not change when a
     # font file is replaced in place (`make fonts`): key the cache by the files.
-    stamp = hashlib.sha256()
+    rules = _weight_rules(book)  # scan-time edits live in fontconfig's cache: key it by them too
+    stamp = hashlib.sha256(rules.encode())
     for path in sorted(book.folder.iterdir()):
         info = path.stat()
         stamp.update(f"{path.name}:{info.st_size}:{info.st_mtime_ns}\n".encode())
@@ -130,6 +202,7 @@ def fontconfig_file(book: FontBook, cache_dir: Path) -> Path:
         f"  <dir>{_xml(str(book.folder.resolve()))}</dir>\n"
         f"  <cachedir>{_xml(str(fc_cache.resolve()))}</cachedir>\n"
         "  <config><rescan><int>0</int></rescan></config>\n"
+        f"{rules}"
         "</fontconfig>\n"
     )
     if not conf.is_file() or conf.read_text("utf-8") != text:

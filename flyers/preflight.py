@@ -7,10 +7,13 @@ glyph), page boxes, and the QR code decoded back from a 150 dpi raster.
 
 from __future__ import annotations
 
+import ctypes
+import io
 import json
+import math
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +21,7 @@ from typing import Any
 
 import pikepdf
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import zxingcpp
 
 from . import catalogs
@@ -25,8 +29,8 @@ from .campaign import Campaign, Format, load_campaign
 from .errors import FlyersError
 from .files import sha256_file
 from .fontstack import FontBook, load_fonts
-from .languages import Language, resolve_all
-from .render import BLEED_IN, PrintOptions, StrictGettext, render_html
+from .languages import Language, SpokenLanguage, resolve_all, resolve_spoken
+from .render import BLEED_IN, UNSPACED_SCRIPTS, PrintOptions, StrictGettext, render_html
 from .stamp import page_fonts
 
 QR_DPI = 150
@@ -189,13 +193,13 @@ def _contains(stream: list[int], wanted: list[int]) -> bool:
 
 
 def expected_sentences(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog,
-                       fonts: FontBook) -> list[str]:
+                       fonts: FontBook, spoken: SpokenLanguage | None = None) -> list[str]:
     """The translated sentences a (language, format) page shows in its body, from its template."""
     from .render import context, make_environment, visible_text
 
     env, strict = make_environment(campaign, catalog)
     html = env.get_template(fmt.template).render(
-        context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt))
+        context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt, spoken))
     body = normalise(visible_text(html))
     seen: list[str] = []
     for msgid in strict.used:
@@ -316,6 +320,421 @@ def decode_qr(pdf_path: Path, page_index: int = 0, dpi: int = QR_DPI) -> list[st
     return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]  # type: ignore[arg-type]
 
 
+# --- layout: where the ink lands ----------------------------------------------------
+#
+# Measured on the rendered PDF, page by page, as a reader (or the guillotine)
+# meets it.  Glyph boxes are PDFium's ink boxes of the drawn glyphs
+# (``get_charbox(loose=False)``): right even for Nastaliq, Indic and Myanmar,
+# whose *text* layer is unreliable, because the geometry is the glyphs' own.
+# Lines are the runs WeasyPrint starts with a text matrix (``Tm``), at their
+# baseline: a glyph's own vertical offset (text rise, ``Ts``, which Nastaliq
+# uses for nearly every glyph) is taken off, so a word stepping down its
+# baseline stays on its line.
+
+LAYOUT_RULES = "layout-1"  # part of every master's cache key: change it when the checks change
+DEFAULT_SAFE_MARGIN_PT = 9.0
+TOUCH_PT = 0.3  # ink boxes must overlap by more than this (both ways) to collide
+SAFE_TOLERANCE_PT = 0.05
+SIZE_TOLERANCE_PT = 0.05
+BASELINE_TOLERANCE_PT = 0.6
+
+
+@dataclass(frozen=True)
+class Ink:
+    """One glyph as printed: its ink box in points from the trim's lower-left corner."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    line: int  # index into PageInk.lines
+    size: float  # type size in points
+    char: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """A baseline of text on a page (numbered from the top in messages)."""
+
+    baseline: float
+    number: int
+
+
+@dataclass
+class PageInk:
+    """Everything drawn on one page, in trim coordinates."""
+
+    number: int  # 1-based
+    width: float
+    height: float
+    glyphs: list[Ink]
+    lines: list[Line]
+    shapes: list[tuple[float, float, float, float]]  # vector paths and images, not meant to bleed
+    runs: list[tuple[int, float, str]]  # (line index, type size, text) of every text object
+    spaces: list[tuple[int, float]]  # (line index, x) of every space character
+
+
+def page_ink(source: Path | bytes) -> list[PageInk]:
+    """The ink of every page of a PDF (a path or its bytes)."""
+    data = source.read_bytes() if isinstance(source, Path) else source
+    rises = _text_rises(data)
+    document = pdfium.PdfDocument(data)
+    try:
+        return [_page_ink(document[i], i, rises[i]) for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def _text_rises(data: bytes) -> list[list[float]]:
+    """Per page, the text rise (Ts) in force at each non-empty text-showing operator.
+
+    PDFium makes one text object of each such operator, in content order
+    (form XObjects included, depth first), so the lists line up.
+    """
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return [_rises_in(page.obj, set()) for page in pdf.pages]
+
+
+def _rises_in(holder: Any, seen: set[tuple[int, int]]) -> list[float]:
+    rises: list[float] = []
+    rise = 0.0
+    resources: Any = holder.get("/Resources") or pikepdf.Dictionary()
+    xobjects: Any = resources.get("/XObject") or pikepdf.Dictionary()
+    instruction: Any
+    for instruction in pikepdf.parse_content_stream(holder):
+        operands, operator = instruction
+        op = str(operator)
+        if op == "Ts":
+            rise = float(operands[0])
+        elif op in ("Tj", "TJ", "'", '"'):
+            items = operands[-1] if op == "TJ" else [operands[-1]]
+            if any(isinstance(i, pikepdf.String) and len(bytes(i)) for i in items):
+                rises.append(rise)
+        elif op == "BT":
+            rise = 0.0
+        elif op == "Do":
+            xobject = xobjects.get(str(operands[0]))
+            if xobject is not None and xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                seen.add(xobject.objgen)
+                rises += _rises_in(xobject, seen)
+    return rises
+
+
+def _page_ink(page: pdfium.PdfPage, index: int, rises: list[float]) -> PageInk:
+    left, bottom, right, top = page.get_trimbox()
+    texts: dict[int, tuple[float, float]] = {}  # text object address -> (baseline, size)
+    shapes = []
+    count = 0
+    for obj in page.get_objects(max_depth=4):
+        if isinstance(obj, pdfium.PdfTextObj):
+            a, b, c, d, _e, f = obj.get_matrix().get()
+            rise = rises[count] if count < len(rises) else 0.0
+            count += 1
+            baseline = round(f - rise * d - bottom, 1)
+            size = obj.get_font_size() * math.sqrt(abs(a * d - b * c))
+            texts[ctypes.cast(obj.raw, ctypes.c_void_p).value or 0] = (baseline, size)
+        elif obj.type in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE) and obj.level == 0:
+            x0, y0, x1, y1 = obj.get_bounds()
+            box = (x0 - left, y0 - bottom, x1 - left, y1 - bottom)
+            if box[0] > 0 and box[1] > 0 and box[2] < right - left and box[3] < top - bottom:
+                shapes.append(box)  # a shape crossing the trim is a background meant to bleed
+    line_of, lines = _lines(sorted({b for b, _ in texts.values()}, reverse=True))
+    glyphs: list[Ink] = []
+    textpage = page.get_textpage()
+    try:
+        run_text: dict[int, list[str]] = {}
+        spaces: list[tuple[int, float]] = []
+        for i in range(textpage.count_chars()):
+            if pdfium_c.FPDFText_IsGenerated(textpage, i):
+                continue
+            textobj = pdfium_c.FPDFText_GetTextObject(textpage, i)
+            key = ctypes.cast(textobj, ctypes.c_void_p).value or 0
+            if key not in texts:
+                continue
+            baseline, size = texts[key]
+            char = chr(pdfium_c.FPDFText_GetUnicode(textpage, i))
+            run_text.setdefault(key, []).append(char)
+            x0, y0, x1, y1 = textpage.get_charbox(i, loose=False)
+            if char.isspace():
+                spaces.append((line_of[baseline], x0 - left))
+                continue
+            if x1 - x0 <= 0 or y1 - y0 <= 0:
+                continue
+            glyphs.append(Ink(x0 - left, y0 - bottom, x1 - left, y1 - bottom, line_of[baseline], size, char))
+        runs = [(line_of[texts[k][0]], texts[k][1], "".join(v)) for k, v in run_text.items()]
+    finally:
+        textpage.close()
+    return PageInk(index + 1, right - left, top - bottom, glyphs, lines, shapes, runs, spaces)
+
+
+def _lines(baselines: list[float]) -> tuple[dict[float, int], list[Line]]:
+    """Baselines (top first) merged into lines: runs of one line (a Latin word in an
+    Urdu line) share a baseline up to rounding."""
+    line_of: dict[float, int] = {}
+    lines: list[Line] = []
+    for baseline in baselines:
+        if not lines or lines[-1].baseline - baseline > BASELINE_TOLERANCE_PT:
+            lines.append(Line(baseline, len(lines) + 1))
+        line_of[baseline] = len(lines) - 1
+    return line_of, lines
+
+
+def safe_area_problems(page: PageInk, margin: float,
+                       reserved: tuple[tuple[float, float, float, float], ...] = ()) -> list[str]:
+    """Ink closer to the trim than ``margin`` points: it may be cut off.
+
+    ``reserved`` are areas filled later (the QR code, an imprint), held to the same rule.
+    """
+    problems = []
+    worst: dict[str, tuple[float, str]] = {}
+    for glyph in page.glyphs:
+        for side, gap in _gaps(glyph.x0, glyph.y0, glyph.x1, glyph.y1, page):
+            if gap < margin - SAFE_TOLERANCE_PT and (side not in worst or gap < worst[side][0]):
+                worst[side] = (gap, f"line {page.lines[glyph.line].number} ({_near(page, glyph.line)})")
+    for what, boxes in (("a rule or picture", page.shapes), ("the QR code or imprint area", list(reserved))):
+        for box in boxes:
+            for side, gap in _gaps(*box, page):
+                if gap < margin - SAFE_TOLERANCE_PT and (side not in worst or gap < worst[side][0]):
+                    worst[side] = (gap, what)
+    for side, (gap, what) in worst.items():
+        problems.append(f"{what} is {max(gap, -99):.1f} pt from the {side} edge of the trim; "
+                        f"the safe area is {margin:g} pt")
+    return problems
+
+
+def _gaps(x0: float, y0: float, x1: float, y1: float, page: PageInk) -> list[tuple[str, float]]:
+    return [("left", x0), ("bottom", y0), ("right", page.width - x1), ("top", page.height - y1)]
+
+
+def _near(page: PageInk, line: int) -> str:
+    """A few characters of a line, to find it on the page (the text layer may be rough)."""
+    text = "".join(g.char for g in page.glyphs if g.line == line)
+    return repr(text[:24]) if text else "no text"
+
+
+def collision_problems(page: PageInk) -> list[str]:
+    """Glyph ink boxes overlapping a glyph of another line (one message per pair of lines).
+
+    Only pairs of lines whose ink bands overlap are compared, glyph by glyph,
+    so a page of 4,000 glyphs costs milliseconds.
+    """
+    import numpy as np
+
+    if not page.glyphs:
+        return []
+    boxes = np.array([(g.x0, g.y0, g.x1, g.y1) for g in page.glyphs])
+    line_ids = np.array([g.line for g in page.glyphs])
+    members = {line: np.nonzero(line_ids == line)[0] for line in np.unique(line_ids)}
+    bands = {line: (boxes[idx, 0].min(), boxes[idx, 1].min(), boxes[idx, 2].max(), boxes[idx, 3].max())
+             for line, idx in members.items()}
+    keys = sorted(members)
+    problems = []
+    for n, a in enumerate(keys):
+        for b in keys[n + 1:]:
+            if not _overlaps(bands[a], bands[b]):
+                continue
+            first, second = boxes[members[a]], boxes[members[b]]
+            wide = np.minimum(first[:, None, 2], second[None, :, 2]) - np.maximum(first[:, None, 0], second[None, :, 0])
+            tall = np.minimum(first[:, None, 3], second[None, :, 3]) - np.maximum(first[:, None, 1], second[None, :, 1])
+            depth = np.where((wide > TOUCH_PT) & (tall > TOUCH_PT), np.minimum(wide, tall), 0.0)
+            if depth.max() > 0:
+                i, j = np.unravel_index(int(depth.argmax()), depth.shape)
+                x = (max(first[i, 0], second[j, 0]) + min(first[i, 2], second[j, 2])) / 2
+                y = (max(first[i, 1], second[j, 1]) + min(first[i, 3], second[j, 3])) / 2
+                upper, lower = sorted((page.lines[a].number, page.lines[b].number))
+                problems.append(f"line {upper} collides with line {lower} at x={x:.0f} pt, y={y:.0f} pt, "
+                                f"{depth[i, j]:.1f} pt deep ({_near(page, a)} / {_near(page, b)})")
+    return problems
+
+
+def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return (min(a[2], b[2]) - max(a[0], b[0]) > TOUCH_PT) and (min(a[3], b[3]) - max(a[1], b[1]) > TOUCH_PT)
+
+
+def type_size_problems(page: PageInk, minimum: float) -> list[str]:
+    """Text runs set smaller than ``minimum`` points (notices and captions included)."""
+    small: dict[int, float] = {}
+    for line, size, text in page.runs:
+        if text.strip() and size < minimum - SIZE_TOLERANCE_PT:
+            small[line] = min(size, small.get(line, size))
+    return [f"line {page.lines[line].number} ({_near(page, line)}) is set at {size:.1f} pt, below "
+            f"the format's min_font_size {minimum:g} pt" for line, size in sorted(small.items())]
+
+
+def lone_word_problems(page: PageInk, language: Language) -> list[str]:
+    """A paragraph line holding a single word (a widow at its end, or a word stranded by a break).
+
+    The PDF does not say where paragraphs end, but their lines do: inside a
+    paragraph, lines of one type size follow at the smallest pitch found on the
+    page for that size (between paragraphs and bullets there is extra space).
+    A one-word first or last line at that pitch from a neighbour in its column
+    is flagged.
+    Not for scripts written without spaces between words.
+    """
+    if language.script in UNSPACED_SCRIPTS:
+        return []
+    segments = _segments(page)
+    pitch: dict[float, float] = {}
+    neighbours: list[tuple[int, int, float]] = []
+    for i, upper in enumerate(segments):
+        lower = [(upper.baseline - s.baseline, j) for j, s in enumerate(segments)
+                 if s.baseline < upper.baseline - 0.5 and s.size == upper.size and _x_overlap(upper, s)]
+        if lower:
+            gap, j = min(lower)
+            neighbours.append((i, j, gap))
+            pitch[upper.size] = min(gap, pitch.get(upper.size, gap))
+    above: dict[int, int] = {}  # segment -> the segment above it in its paragraph
+    for i, j, gap in neighbours:
+        if gap <= pitch[segments[i].size] + 0.5:
+            above[j] = i
+    below = {i: j for j, i in above.items()}
+    # one word on a paragraph's last line, or alone on its first line; a middle
+    # line of a narrow centred caption may hold one long word
+    lonely = {k for k in range(len(segments)) if segments[k].words == 1 and _is_word(segments[k].text)
+              and ((k in above) != (k in below))}
+    return [f"line {page.lines[segments[k].line].number} holds one word alone ({segments[k].text!r}); "
+            "keep it with the word before it" for k in sorted(lonely)]
+
+
+@dataclass(frozen=True)
+class _Segment:
+    line: int
+    baseline: float
+    size: float
+    x0: float
+    x1: float
+    words: int
+    text: str
+
+
+def _segments(page: PageInk) -> list[_Segment]:
+    """Each line split into its columns (a gap of more than two ems between glyphs)."""
+    by_line: dict[int, list[Ink]] = {}
+    for glyph in page.glyphs:
+        by_line.setdefault(glyph.line, []).append(glyph)
+    segments = []
+    for line, glyphs in by_line.items():
+        glyphs.sort(key=lambda g: g.x0)
+        group = [glyphs[0]]
+        for glyph in glyphs[1:]:
+            if glyph.x0 - max(g.x1 for g in group) > 2 * glyph.size:
+                segments.append(_segment(line, group, page))
+                group = []
+            group.append(glyph)
+        segments.append(_segment(line, group, page))
+    return segments
+
+
+def _segment(line: int, glyphs: list[Ink], page: PageInk) -> _Segment:
+    x0, x1 = min(g.x0 for g in glyphs), max(g.x1 for g in glyphs)
+    size = round(max(g.size for g in glyphs), 1)
+    spaces = sum(1 for s_line, x in page.spaces if s_line == line and x0 + 0.5 < x < x1 - 0.5)
+    text = "".join(g.char for g in glyphs)
+    return _Segment(line, page.lines[line].baseline, size, x0, x1, spaces + 1, text)
+
+
+def _is_word(text: str) -> bool:
+    """A word of running text: not a link or a number set on its own line on purpose."""
+    return any(c.isalpha() for c in text) and not any(c in text for c in "/@")
+
+
+def _x_overlap(a: _Segment, b: _Segment) -> bool:
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > 0
+
+
+Box = tuple[float, float, float, float]
+
+
+def layout_problems(pdf: Path | bytes, fmt: Format, language: Language,
+                    reserved: Iterable[tuple[int, Box]] = (), label: str = "") -> list[str]:
+    """Every layout finding of a PDF, each as "ur/letter p1: line 3 collides with line 4 ...".
+
+    ``reserved`` are (page index, box) areas filled after layout (the QR code,
+    an imprint), held to the safe area too.  The build runs this on every master
+    before it writes anything; ``flyers check`` and the tests run it on the files.
+    """
+    areas = list(reserved)
+    problems = []
+    for page in page_ink(pdf):
+        boxes = tuple(box for index, box in areas if index == page.number - 1)
+        found = (safe_area_problems(page, fmt.safe_margin.pt, boxes) + collision_problems(page)
+                 + type_size_problems(page, fmt.min_font_size.pt) + lone_word_problems(page, language))
+        problems += [f"{label or language.tag + '/' + fmt.name} p{page.number}: {p}" for p in found]
+    return problems
+
+
+def reserved_areas(slots: Iterable[Any], imprints: Iterable[Any]) -> list[tuple[int, Box]]:
+    """The QR slots and imprint areas of a master as (page index, box) for the safe-area check."""
+    areas = [(s.page, (s.x, s.y, s.x + s.size, s.y + s.size)) for s in slots]
+    return areas + [(a.page, (a.x, a.y, a.x + a.width, a.y + a.height)) for a in imprints]
+
+
+
+# --- contact sheets -----------------------------------------------------------------
+
+SHEET_PAGE_PX = 360  # each page this wide: small, but a collision or a clipped line shows
+SHEET_COLUMNS = 8
+SHEET_LABEL_PX = 18
+
+
+def contact_sheets(out: Path, folder: Path) -> list[Path]:
+    """Per format, one PNG of every language's home PDF, its pages side by side.
+
+    For a person to look over every page in a minute; the checks measure, a
+    reader sees.  Written to ``folder`` as ``contact-<format>.png``.
+    """
+    from PIL import Image, ImageDraw
+
+    entries = _manifest(out)
+    by_format: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        if entry.get("variant") == "home" and (out / entry["path"]).is_file():
+            by_format.setdefault(str(entry["format"]), []).append(entry)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, items in sorted(by_format.items()):
+        tiles = [(str(e["language"]), _page_images(out / e["path"])) for e in items]
+        cell_w = max(sum(i.width for i in pages) + 4 * (len(pages) - 1) for _, pages in tiles) + 12
+        cell_h = max(max(i.height for i in pages) for _, pages in tiles) + SHEET_LABEL_PX + 12
+        columns = min(SHEET_COLUMNS, len(tiles))
+        rows = -(-len(tiles) // columns)
+        sheet = Image.new("RGB", (columns * cell_w, rows * cell_h), (200, 200, 200))
+        draw = ImageDraw.Draw(sheet)
+        for index, (tag, pages) in enumerate(tiles):
+            x, y = (index % columns) * cell_w + 6, (index // columns) * cell_h + 4
+            draw.text((x, y), f"{tag} / {name}", fill=(0, 0, 0))
+            for image in pages:
+                sheet.paste(image, (x, y + SHEET_LABEL_PX))
+                x += image.width + 4
+        path = folder / f"contact-{name}.png"
+        tmp = path.with_suffix(".png.tmp")
+        sheet.save(tmp, format="PNG", optimize=True)
+        tmp.replace(path)
+        written.append(path)
+    return written
+
+
+def _manifest(out: Path) -> list[dict[str, Any]]:
+    manifest_path = out / "manifest.json"
+    try:
+        return list(json.loads(manifest_path.read_text("utf-8"))["artifacts"])
+    except FileNotFoundError:
+        raise FlyersError(f"{manifest_path}: not found; run `flyers build` first") from None
+    except (ValueError, KeyError) as exc:
+        raise FlyersError(f"{manifest_path}: not a kyr-flyers manifest ({exc})") from None
+
+
+def _page_images(path: Path) -> list[Any]:
+    """Every page of a PDF rendered SHEET_PAGE_PX wide (one scale for all pages)."""
+    document = pdfium.PdfDocument(str(path))
+    try:
+        width = document[0].get_width()
+        scale = SHEET_PAGE_PX / width
+        return [document[i].render(scale=scale).to_pil().convert("RGB") for i in range(len(document))]
+    finally:
+        document.close()
+
+
 # --- the whole output ---------------------------------------------------------------
 
 
@@ -326,24 +745,21 @@ def check_output(root: Path, out: Path) -> Report:
     campaign = load_campaign(root)
     fonts = load_fonts(campaign.fonts_dir)
     languages = resolve_all(campaign)
-    manifest_path = out / "manifest.json"
-    try:
-        artifacts = json.loads(manifest_path.read_text("utf-8"))["artifacts"]
-    except FileNotFoundError:
-        raise FlyersError(f"{manifest_path}: not found; run `flyers build` first") from None
-    except (ValueError, KeyError) as exc:
-        raise FlyersError(f"{manifest_path}: not a kyr-flyers manifest ({exc})") from None
+    artifacts = _manifest(out)
     report = Report()
     loaded: dict[str, catalogs.LoadedCatalog] = {}
+    spoken_languages = resolve_spoken(campaign, languages)
     for entry in artifacts:
         tag, name = entry["language"], entry["format"]
-        if tag not in languages or name not in campaign.formats:
+        spoken = spoken_languages.get(str(entry.get("spoken", "")))
+        if tag not in languages or name not in campaign.formats or (entry.get("spoken") and spoken is None):
             report.problems.append(f"{entry['path']}: {tag}/{name} is no longer in campaign.toml")
             continue
         if tag not in loaded:
             loaded[tag] = catalogs.load(campaign, languages[tag])
+        book = fonts.widened(languages[tag], (spoken.script,)) if spoken else fonts
         problems = check_artifact(out / entry["path"], entry, campaign, campaign.formats[name],
-                                  loaded[tag], fonts, qr_link(campaign, tag))
+                                  loaded[tag], book, qr_link(campaign, tag), spoken)
         report.problems += [f"{entry['path']}: {p}" for p in problems]
         report.checked += 1
         report.lines.append(f"{'FAIL' if problems else 'ok  '} {entry['path']}")
@@ -351,8 +767,9 @@ def check_output(root: Path, out: Path) -> Report:
 
 
 def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt: Format,
-                   catalog: catalogs.LoadedCatalog, fonts: FontBook, link: str) -> list[str]:
-    """All checks on one PDF."""
+                   catalog: catalogs.LoadedCatalog, fonts: FontBook, link: str,
+                   spoken: SpokenLanguage | None = None) -> list[str]:
+    """All checks on one PDF (``spoken``: the spoken language a card names)."""
     if not path.is_file():
         return ["file is missing"]
     problems = []
@@ -362,7 +779,7 @@ def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt
         pages = len(pdf.pages)
     if pages != fmt.pages or pages != entry.get("pages"):
         problems.append(f"{pages} page(s); the format defines {fmt.pages}, the manifest says {entry.get('pages')}")
-    sentences = expected_sentences(campaign, fmt, catalog, fonts)
+    sentences = expected_sentences(campaign, fmt, catalog, fonts, spoken)
     if uses_glyph_check(catalog.language):
         lost = missing_by_glyphs(path, sentences, catalog.language, fonts)
     else:
@@ -371,6 +788,7 @@ def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt
     problems += font_problems(path, fonts.stack(catalog.language))
     problems += box_problems(path, fmt, str(entry.get("variant", "home")))
     problems += pdfx_problems(path) if entry.get("variant") == "print" else []
+    problems += layout_problems(path, fmt, catalog.language)
     if fmt.has_qr:
         found = decode_qr(path)
         if found != [link]:

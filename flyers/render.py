@@ -28,11 +28,14 @@ from .campaign import Campaign, Format, source_date
 from .catalogs import PLACEHOLDER_RE, LoadedCatalog, stray_percent
 from .errors import CatalogError, RenderError
 from .fontstack import FontBook
+from .languages import SpokenLanguage, default_spoken
+from .readability import indefinite_article
 
 CSS_PX_TO_PT = 0.75
 ALLOWED_TAGS = {"strong", "em", "br"}
 BLEED_IN = 0.125
 SHRINK_STEP_PT = 0.5
+SMALL_RATIO = 0.75
 ICC_NAME = "GRACoL2006_Coated.icc"
 
 
@@ -76,6 +79,7 @@ class Master:
     text: str  # visible text of the page(s), for coverage checks and the site
     imprints: tuple[Area, ...] = ()
     key: str = ""  # the content hash it is cached under
+    layout: tuple[str, ...] = ()  # what the layout checks found (preflight.layout_problems); () = fine
 
 
 def cmyk_css(values: tuple[float, float, float, float]) -> str:
@@ -153,12 +157,19 @@ def make_environment(campaign: Campaign, catalog: LoadedCatalog) -> tuple[jinja2
 
 
 def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
-            options: PrintOptions, font_size_pt: float) -> dict[str, Any]:
-    """Everything a template may use; values are plain data, formatted per language."""
+            options: PrintOptions, font_size_pt: float, spoken: SpokenLanguage | None = None) -> dict[str, Any]:
+    """Everything a template may use; values are plain data, formatted per language.
+
+    ``spoken`` is the spoken language the interpreter card and the wallet card's
+    back name; by default the written language's own (its campaign [spoken] entry).
+    """
     language = catalog.language
     legal = campaign.contacts["legal"]
+    spoken = spoken or default_spoken(campaign, language)
     return {
         "campaign": campaign,
+        "spoken": spoken,
+        "english": {"article": indefinite_article(spoken.english_name)},
         "language": {
             "tag": language.tag,
             "direction": language.direction,
@@ -173,6 +184,7 @@ def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: Font
             "height": fmt.height.css,
             "margin": fmt.margin.css,
             "font_size": f"{font_size_pt:g}pt",
+            "small_size": f"{small_size(fmt, font_size_pt):g}pt",
             "qr_size": fmt.qr_size.css if fmt.qr_size else "0",
             "content_height": f"{fmt.height.pt - 2 * fmt.margin.pt:.2f}pt",
             "sections": fmt.sections,
@@ -197,14 +209,36 @@ def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: Font
             "legal": {
                 "name": legal.name,
                 "phone": legal.phone,
-                "opens": language.format_time(legal.opens or dt.time(9)),
-                "closes": language.format_time(legal.closes or dt.time(18)),
+                "opens": time_markup(language.format_time(legal.opens or dt.time(9))),
+                "closes": time_markup(language.format_time(legal.closes or dt.time(18))),
             },
         },
         "qr": {"display": campaign.qr.display},
         "review": {"draft": not catalog.source and catalog.review.status != "reviewed"},
         "build": {"date": build_date(campaign)},
     }
+
+
+TIME_CLASS = "time"
+# A sentence's full stop right after a time that already ends in one ("6:00 μ.μ." + ".").
+_DOUBLED_STOP = re.compile(r'(<span class="time">[^<]*\.</span>)\.')
+
+
+def time_markup(text: str) -> Markup:
+    """A formatted time, marked so that the sentence's full stop after it can be dropped."""
+    return Markup('<span class="{}">{}</span>').format(TIME_CLASS, text)
+
+
+def drop_doubled_stops(html: str) -> str:
+    """"μ.μ.." -> "μ.μ.": Greek, Albanian and others abbreviate the time of day with a
+    full stop, and the sentence ends with its own; print one, as a typesetter would."""
+    return _DOUBLED_STOP.sub(r"\1", html)
+
+
+def small_size(fmt: Format, font_size_pt: float) -> float:
+    """Small print (notices, captions): three quarters of the body, never under the
+    format's min_font_size -- the layout check holds every text run to it."""
+    return round(max(SMALL_RATIO * font_size_pt, fmt.min_font_size.pt), 2)
 
 
 def build_date(campaign: Campaign) -> str:
@@ -215,7 +249,7 @@ def build_date(campaign: Campaign) -> str:
 def render_template(env: jinja2.Environment, name: str, values: dict[str, Any], needed_by: str) -> str:
     """Render one template, turning Jinja's errors into messages that name the file."""
     try:
-        return env.get_template(name).render(values)
+        return drop_doubled_stops(env.get_template(name).render(values))
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"templates/{exc.name}: template not found ({needed_by} needs it)") from None
     except jinja2.TemplateSyntaxError as exc:
@@ -225,11 +259,36 @@ def render_template(env: jinja2.Environment, name: str, values: dict[str, Any], 
 
 
 def render_html(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
-                options: PrintOptions, font_size_pt: float) -> str:
+                options: PrintOptions, font_size_pt: float, spoken: SpokenLanguage | None = None) -> str:
     """The HTML of one (language, format) at one body type size."""
     env, _ = make_environment(campaign, catalog)
-    values = context(campaign, fmt, catalog, fonts, options, font_size_pt)
-    return render_template(env, fmt.template, values, f"format {fmt.name}")
+    values = context(campaign, fmt, catalog, fonts, options, font_size_pt, spoken)
+    return typeset(render_template(env, fmt.template, values, f"format {fmt.name}"), catalog.language.script)
+
+
+# Scripts written without spaces between words: no tie before the last word there.
+UNSPACED_SCRIPTS = {"Hans", "Hant", "Jpan", "Thai", "Laoo", "Khmr", "Mymr", "Tibt"}
+# The last two words of a block: a word, one space, then the last word (inline tags
+# around it allowed), then the block's end tag.
+_LAST_SPACE = re.compile(r"(?:(?<=[^\s<>])|(?<=</b>)|(?<=</bdi>)|(?<=</strong>)|(?<=</em>)|(?<=</span>))[ ](?=(?:<[^>]+>)*[^\s<>]{1,16}(?:<[^>]+>)*\s*</(?:li|p|h1|h2|h3|figcaption)>)")  # noqa: E501
+_HANGUL_PAIR = re.compile(r"(?<=[\uac00-\ud7a3])(?=[\uac00-\ud7a3])")
+
+
+def typeset(html: str, script: str) -> str:
+    """Line-breaking fixes for print that CSS cannot express in WeasyPrint.
+
+    * A paragraph or bullet never ends on one word alone: the space before its
+      last word becomes a no-break space (not where words are not space-separated).
+    * Korean breaks only between words (CSS ``word-break: keep-all``, which
+      WeasyPrint lacks): a WORD JOINER between Hangul syllables.  Both are
+      invisible in the PDF's text.
+    """
+    head, sep, body = html.partition("<body")
+    if script not in UNSPACED_SCRIPTS:
+        body = _LAST_SPACE.sub("\u00a0", body)
+    if script == "Kore":
+        body = _HANGUL_PAIR.sub("\u2060", body)
+    return head + sep + body
 
 
 def visible_text(html: str) -> str:
@@ -379,7 +438,7 @@ def write_master_pdf(document: Any, identifier: bytes, pdfx: bool,
 
 
 def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
-                  options: PrintOptions, identifier: bytes) -> Master:
+                  options: PrintOptions, identifier: bytes, spoken: SpokenLanguage | None = None) -> Master:
     """Render one (language, format) at the largest type size that fits its pages.
 
     Sizes go from the format's ``font_size`` down to ``min_font_size`` in half
@@ -388,7 +447,8 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     with a message naming language and format.
     """
     sizes = _sizes(fmt)
-    html, document = _layout(campaign, fmt, catalog, fonts, options, sizes[0])
+    layout = functools.partial(_layout, spoken=spoken)
+    html, document = layout(campaign, fmt, catalog, fonts, options, sizes[0])
     best: tuple[float, str, Any] | None = None
     if len(document.pages) <= fmt.pages:
         best = (sizes[0], html, document)
@@ -401,7 +461,7 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
         low, high = 1, len(sizes) - 1
         while low <= high:
             middle = (low + high) // 2
-            html, document = _layout(campaign, fmt, catalog, fonts, options, sizes[middle])
+            html, document = layout(campaign, fmt, catalog, fonts, options, sizes[middle])
             if len(document.pages) <= fmt.pages:
                 best, high = (sizes[middle], html, document), middle - 1
             else:
@@ -423,8 +483,12 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
         raise RenderError(f"templates/{fmt.template}: no QR slot: an element with id '{QR_SLOT_ID}' holding "
                           f"an empty one with id '{QR_SLOT_ID}{END_SUFFIX}' at its bottom-right corner")
     pdf = write_master_pdf(document, identifier, pdfx=options.profile is not None)
+    from .preflight import layout_problems, reserved_areas  # preflight imports this module
+
+    tag = spoken.tag if spoken is not None else catalog.language.tag
+    findings = layout_problems(pdf, fmt, catalog.language, reserved_areas(slots, imprints), f"{tag}/{fmt.name}")
     return Master(pdf=pdf, pages=len(document.pages), font_size_pt=size, slots=slots, text=visible_text(html),
-                  imprints=imprints)
+                  imprints=imprints, layout=tuple(findings))
 
 
 def _sizes(fmt: Format) -> list[float]:
@@ -437,9 +501,9 @@ def _sizes(fmt: Format) -> list[float]:
 
 
 def _layout(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook, options: PrintOptions,
-            size: float) -> tuple[str, Any]:
+            size: float, spoken: SpokenLanguage | None = None) -> tuple[str, Any]:
     """HTML and WeasyPrint layout at one size; a warning is an error."""
-    html = render_html(campaign, fmt, catalog, fonts, options, size)
+    html = render_html(campaign, fmt, catalog, fonts, options, size, spoken)
     _check_coverage(fonts, catalog, fmt, html)
     document, warnings = weasy_render(html, campaign.templates_dir, campaign.root)
     if warnings:

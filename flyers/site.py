@@ -33,7 +33,7 @@ from .build import CACHE_DIR, MANIFEST, BuildRequest, BuildResult, build, qr_lin
 from .campaign import LENGTH_RE, Campaign, Format, load_campaign, source_date
 from .errors import FlyersError, RenderError
 from .files import sha256_bytes, write_bytes, write_text
-from .fontstack import FontBook, load_fonts
+from .fontstack import FontBook, font_weight, load_fonts
 from .languages import Language, resolve_all
 from .qr import encode
 from .render import PrintOptions, context, make_environment, render_template, visible_text
@@ -47,7 +47,7 @@ STYLESHEET = "site/site.css"
 SCRIPT = "site/filter.js"
 PREVIEW_MAX_PX = (600, 800)  # width, height: sharp on a phone, a few tens of KB
 PREVIEW_QUALITY = 72
-SUBSET_VERSION = "2"  # bump to invalidate cached font subsets
+SUBSET_VERSION = "3"  # bump to invalidate cached font subsets
 PREVIEW_VERSION = "2"
 ALWAYS_IN_FONTS = " \u00a0\u200c\u200d"  # spaces and joiners shape neighbouring letters
 CONTRAST = 4.5  # WCAG AA for body text
@@ -415,7 +415,7 @@ def _subset(source: Path, text: str, cache: Path) -> tuple[bytes | None, int, st
                        | hb.SubsetFlags.NOTDEF_OUTLINE)
     cut = hb.subset(hb.Face(hb.Blob.from_file_path(str(source))), subsetter)
     font = TTFont(io.BytesIO(cut.blob.data))
-    weight = int(font["OS/2"].usWeightClass) if "OS/2" in font else 400
+    weight = font_weight(source)  # the style name where OS/2 is wrong (Nastaliq Bold says 400)
     buffer = io.BytesIO()
     font.flavor = "woff2"
     font.save(buffer, reorderTables=False)

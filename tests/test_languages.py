@@ -201,7 +201,13 @@ def test_the_whole_campaign_passes_every_check(full_build: Path) -> None:
     report = preflight.check_output(full_build, full_build / "output")
     assert report.problems == []
     campaign = load_campaign(full_build)
-    assert report.checked == len(campaign.languages) * len(campaign.formats) * 2
+    entries = json.loads((full_build / "output" / "manifest.json").read_text("utf-8"))["artifacts"]
+    written = [e for e in entries if e["path"].startswith("flyers/")]
+    assert len(written) == len(campaign.languages) * len(campaign.formats) * 2
+    # Every spoken language has its interpreter card, named by its spoken tag.
+    spoken = {e["spoken"] for e in entries if e["format"] == "interpreter"}
+    assert spoken >= set(campaign.spoken) and len(spoken) >= 80
+    assert report.checked == len(entries)
 
 
 def test_cjk_subsets_cover_every_word_they_may_print() -> None:

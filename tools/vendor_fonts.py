@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flyers.campaign import load_campaign  # noqa: E402
-from flyers.languages import resolve_all  # noqa: E402
+from flyers.languages import Language, resolve_all, resolve_spoken  # noqa: E402
 
 CORE = Path("/usr/share/fonts/truetype/noto")
 CJK = Path("/usr/share/fonts/opentype/noto")
@@ -40,17 +40,21 @@ BASE_CHARS = (
 )
 
 
-def locale_words(locale_id: str) -> str:
-    """Every character a long date or a short time can print in this locale."""
+def locale_words(language: Language) -> str:
+    """Every character a date or a clock time can print in this language.
+
+    Dates and times as the flyers print them (Language.format_date/format_time,
+    which pick the US 12-hour form), plus CLDR's full dates for good measure.
+    """
     import datetime as dt
 
-    from babel.dates import format_date, format_time
+    from babel.dates import format_date
 
-    locale = Locale.parse(locale_id)
+    locale = Locale.parse(language.formatting_locale)
     parts = [format_date(dt.date(2026, month, day), "full", locale=locale)
              for month in range(1, 13) for day in (1, 6, 17, 28)]
-    parts += [format_time(dt.time(hour, minute), "short", locale=locale)
-              for hour in range(24) for minute in (0, 30)]
+    parts += [language.format_date(dt.date(2026, month, 6)) for month in range(1, 13)]
+    parts += [language.format_time(dt.time(hour, minute)) for hour in range(24) for minute in (0, 30)]
     parts.append(locale.get_display_name(locale) or "")
     return "".join(parts)
 
@@ -67,14 +71,23 @@ def needed_chars(family: str) -> str:
     campaign = load_campaign(ROOT)
     stacks = tomllib.loads((ROOT / "fonts" / "fonts.toml").read_text("utf-8"))
     text = BASE_CHARS
-    for language in resolve_all(campaign).values():
+    languages = resolve_all(campaign)
+    for language in languages.values():
         stack = stacks["languages"].get(language.tag) or stacks["scripts"].get(language.script, [])
         if family not in stack:
             continue
         po = campaign.translations_dir / language.locale_id / "LC_MESSAGES" / "messages.po"
         if po.is_file():
             text += catalog_text(po)
-        text += locale_words(language.formatting_locale) + language.endonym
+        text += locale_words(language) + language.endonym + language.sentence_name
+    # Spoken languages' names: their own (in their script's stack) and their name
+    # inside their written language's sentences (in that language's stack).
+    for spoken in resolve_spoken(campaign, languages).values():
+        if family in stacks["scripts"].get(spoken.script, []):
+            text += spoken.endonym + spoken.endonym_sentence
+        written = languages.get(spoken.written)
+        if written and family in (stacks["languages"].get(written.tag) or stacks["scripts"].get(written.script, [])):
+            text += spoken.name_in_written
     return text
 
 

@@ -1,0 +1,117 @@
+"""A translator's workflow a language-services vendor would accept.
+
+Glossary lint on the real catalogs, review stamps per sentence that survive an
+unrelated English change, XLIFF round trips without loss, and a review packet
+that shows every sentence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flyers import catalogs, preflight, translator
+from flyers.campaign import load_campaign
+from flyers.languages import resolve_all
+
+from .conftest import ROOT, run_cli
+
+
+def _es(root: Path):  # type: ignore[no-untyped-def]
+    campaign = load_campaign(root)
+    return campaign, resolve_all(campaign)["es"]
+
+
+def test_glossary_lint_passes_on_every_catalog() -> None:
+    campaign = load_campaign(ROOT)
+    glossary = translator.load_glossary(campaign)
+    assert {"judge_warrant", "lawyer", "interpreter", "immigration_agent", "remain_silent", "search",
+            "consent", "detained", "officer_paper"} <= set(glossary)
+    problems = [p for lang in resolve_all(campaign).values() if lang.tag != campaign.source_language
+                for p in translator.glossary_problems(campaign, lang)]
+    assert problems == []
+
+
+def test_glossary_lint_fails_on_a_swapped_term(workspace: Path) -> None:
+    campaign, es = _es(workspace)
+    glossary = translator.glossary_path(campaign)
+    rows = [line for line in glossary.read_text("utf-8").splitlines() if not line.startswith("lawyer,es,")]
+    glossary.write_text("\n".join([*rows, "lawyer,es,abogad,abogado / abogada"]) + "\n", "utf-8")
+    assert translator.glossary_problems(campaign, es) == []
+    po = catalogs.po_path(campaign, es)
+    po.write_text(po.read_text("utf-8").replace("abogado", "licenciado"), "utf-8")
+    problems = translator.glossary_problems(campaign, es)
+    assert problems and all("'lawyer' must be abogad (glossary)" in p for p in problems)
+    assert all(p.startswith(f"{po}:") for p in problems)  # file:line
+    result = run_cli("translations", "lint", "-w", str(workspace))
+    assert result.returncode == 1 and "'lawyer' must be abogad" in result.stderr
+
+
+def test_a_changed_sentence_needs_only_its_own_review(workspace: Path) -> None:
+    campaign, es = _es(workspace)
+    result = run_cli("translations", "review", "es", "-w", str(workspace), "--reviewer", "R. Ortiz",
+                     "--date", "2026-11-30")
+    assert result.returncode == 0, result.stderr
+    status = catalogs.read_review(catalogs.read_catalog(catalogs.po_path(campaign, es)))
+    assert (status.status, status.reviewer) == ("reviewed", "R. Ortiz")
+    # The English of one sentence changes; the translator updates that one translation.
+    blocks = workspace / "templates" / "_blocks.html"
+    blocks.write_text(blocks.read_text("utf-8").replace("Do not resist. Do not run.", "Do not resist, and do not run."),
+                      "utf-8")
+    assert run_cli("translations", "update", "-w", str(workspace)).returncode == 0
+    po = catalogs.po_path(campaign, es)
+    catalog = catalogs.read_catalog(po)
+    message = catalog.get("Do not resist, and do not run.")
+    assert message is not None and message.fuzzy
+    message.flags.discard("fuzzy")
+    message.string = "No se resista y no salga corriendo."
+    catalogs.write_catalog(po, catalog)
+    done, total = translator.review_counts(catalogs.read_catalog(po))
+    assert done == total - 1  # every other stamp still holds
+    result = run_cli("translations", "review", "es", "-w", str(workspace), "--reviewer", "R. Ortiz",
+                     "--date", "2026-12-01", "--sentence", "Do not resist, and do not run.")
+    assert result.returncode == 0 and "1 sentence(s) stamped" in result.stdout, result.stderr
+    assert translator.review_counts(catalogs.read_catalog(po)) == (total, total)
+    assert catalogs.read_review(catalogs.read_catalog(po)).status == "reviewed"
+
+
+def test_xliff_round_trip_loses_nothing(workspace: Path, tmp_path: Path) -> None:
+    campaign, es = _es(workspace)
+    po = catalogs.po_path(campaign, es)
+    before = po.read_bytes()
+    xlf = tmp_path / "es.xlf"
+    assert run_cli("translations", "export", "es", "-w", str(workspace), "--xliff", str(xlf)).returncode == 0
+    text = xlf.read_text("utf-8")
+    assert 'target-language="es"' in text and "Usted tiene derecho a un intérprete." in text
+    assert run_cli("translations", "import", "es", str(xlf), "-w", str(workspace)).returncode == 0
+    assert po.read_bytes() == before
+    # A vendor's change comes back in; the English cannot change.
+    xlf.write_text(text.replace("Usted tiene derecho a un intérprete.", "Tiene derecho a un intérprete."), "utf-8")
+    result = run_cli("translations", "import", "es", str(xlf), "-w", str(workspace))
+    assert result.returncode == 0 and "1 entry changed" in result.stdout
+    assert catalogs.load(campaign, es).translations["You have the right to an interpreter."] == \
+        "Tiene derecho a un intérprete."
+    xlf.write_text(text.replace("You have the right to an interpreter.", "You have a right."), "utf-8")
+    result = run_cli("translations", "import", "es", str(xlf), "-w", str(workspace))
+    assert result.returncode == 1 and "is not in" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_review_packet_shows_every_sentence(workspace: Path) -> None:
+    campaign, es = _es(workspace)
+    out = workspace / "packet.pdf"
+    result = run_cli("translations", "packet", "es", "-w", str(workspace), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    text = preflight.normalise(" ".join(preflight.pdf_text(out)))
+    loaded = catalogs.load(campaign, es)
+    template = catalogs.extract(campaign)
+    for message in template:
+        if message.id:
+            for part in catalogs.PLACEHOLDER_RE.split(str(message.id))[::2]:
+                assert preflight.normalise(part) in text, part
+            for part in catalogs.PLACEHOLDER_RE.split(loaded.translations[str(message.id)])[::2]:
+                assert preflight.normalise(part) in text, part
+    assert preflight.normalise("Sign-off") in text and preflight.normalise("Glossary") in text
+    # The rendered pages follow the sentences: the packet is longer than its tables.
+    assert len(preflight.pdf_text(out)) > len(campaign.formats)
