@@ -40,11 +40,13 @@ from .files import (
 )
 from .fontstack import FontBook, fontconfig_file
 from .impose import DEFAULT_SHEET, PT, SheetLayout, crop_marks, cut_and_stack, layout
+from .imprints import Imprints, imprint_texts, make_imprints
 from .languages import Language, resolve_all
 from .orders import Distributor, Order, distributors, read_orders
 from .pdfwriter import PageBoxes, stream_pages
-from .render import Master, html_job_pdf, imprint_job_pdf, make_environment, render_template
+from .render import Master, html_job_pdf
 from .stamp import PageJob, Piece, Placement, build_base, geometry, page_boxes, render_pages
+from .typeset import Typesetter
 from .workers import run_jobs
 
 MODES = ("copies", "sequenced")
@@ -114,7 +116,7 @@ def run_batch(request: BatchRequest) -> BatchResult:
     clean_temp_files(folder)
     groups = distributors(orders)
     date = source_date(campaign)
-    imprint_pdfs = _imprints(campaign, build_plan.fonts, languages, orders, rendered, date)
+    imprint_pdfs = _imprints(campaign, build_plan.fonts, languages, orders, rendered)
     files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder)
              for fmt in wanted_formats]
     _proof(campaign, orders, rendered, imprint_pdfs, folder)
@@ -196,42 +198,16 @@ def _imprint_variants(orders: list[Order], fmt: str) -> list[tuple[str, str, str
 
 
 def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], orders: list[Order],
-              rendered: dict[tuple[str, str], Master], date: dt.datetime) -> dict[str, bytes]:
-    """One PDF per format, a page per (distributor, language) imprint."""
-    env = _env(campaign)
-    every = ", ".join(f'"{f}"' for f in fonts.families)
-    shared_by = {tag: _shared_by(campaign, languages[tag]) for tag in dict.fromkeys(o.language for o in orders)}
-    jobs, names = [], []
+              rendered: dict[tuple[str, str], Master]) -> dict[str, Imprints]:
+    """Per format, an imprint per order line ("Shared by NAME"), shaped by HarfBuzz (see imprints.py)."""
+    texts = imprint_texts(campaign)
+    result: dict[str, Imprints] = {}
     for fmt in dict.fromkeys(o.format for o in orders):
         first = next(m for (t, f), m in rendered.items() if f == fmt)
         area = first.imprints[0] if first.imprints else None
-        width, height = (area.width, area.height * 0.62) if area else (144.0, 20.0)
-        variants = [{"tag": tag, "dir": languages[tag].direction, "text": shared_by[tag](name),
-                     "fonts": fonts.css_stack(languages[tag]) + ", " + every}
-                    for _, name, tag in _imprint_variants(orders, fmt)]
-        html = env.get_template("batch/imprints.html").render(
-            width=round(width, 2), height=round(height, 2), font_size=round(height / 2.9, 2),
-            variants=variants, date=date.isoformat())
-        jobs.append((html, str(campaign.templates_dir), str(campaign.root), False))
-        names.append(fmt)
-    result = {names[i]: pdf for i, pdf in _render_html(campaign, fonts, jobs, names, imprint_job_pdf)}
-    for fmt, pdf in result.items():
-        pages, wanted = len(page_boxes(pdf)), len(_imprint_variants(orders, fmt))
-        if pages != wanted:  # a name that overflowed its box would shift every later imprint
-            raise FlyersError(f"imprints for {fmt}: {pages} pages for {wanted} distributors; "
-                              "a distributor_name is too long for the imprint area")
+        lines = [(name, languages[tag]) for _, name, tag in _imprint_variants(orders, fmt)]
+        result[fmt] = make_imprints(Typesetter(fonts), lines, area, texts)
     return result
-
-
-def _shared_by(campaign: Campaign, language: Language) -> Callable[[str], Markup]:
-    """"Shared by NAME" in the flyer's language (strict gettext: never English by accident)."""
-    env, _ = make_environment(campaign, catalogs.load(campaign, language))
-
-    def imprint(name: str) -> Markup:
-        isolated = Markup("<bdi>%s</bdi>") % name  # a Latin name keeps its order in right-to-left text
-        return Markup(render_template(env, "imprint.html", {"distributor": isolated}, "the imprint").strip())
-
-    return imprint
 
 
 def _render_html(campaign: Campaign, fonts: FontBook, jobs: list[tuple[str, str, str, bool]],
@@ -255,7 +231,7 @@ def _format_masters(orders: list[Order], fmt: str, rendered: dict[tuple[str, str
 
 
 def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: list[Order],
-                rendered: dict[tuple[str, str], Master], imprints: bytes, folder: Path) -> PrintFile:
+                rendered: dict[tuple[str, str], Master], imprints: Imprints, folder: Path) -> PrintFile:
     """Impose one format's pieces and write its print file."""
     tags = _format_masters(orders, fmt, rendered)
     format_masters = [rendered[(t, fmt)] for t in tags]
@@ -265,8 +241,7 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
                    0.125 * PT, duplex=format_masters[0].pages == 2)
     font = campaign.fonts_dir / SERIAL_FONT
     base, advances = build_base([m.pdf for m in format_masters], imprints, font, f"{fmt}-{request.mode}")
-    sizes = [b.media for b in page_boxes(imprints)]
-    shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
+    shape = geometry(format_masters, campaign.qr.error_correction, advances, imprints.boxes())
     lines = [o for o in orders if o.format == fmt]
     result = PrintFile(path=f"print/{fmt}-{request.mode}.pdf", format=fmt, layout=sheet, languages=tags)
     if request.mode == "copies":
@@ -341,7 +316,7 @@ def _sequenced_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order],
 
 
 def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, str], Master],
-           imprints: dict[str, bytes], folder: Path) -> None:
+           imprints: dict[str, Imprints], folder: Path) -> None:
     """proof.pdf: each distinct variant once, 1-up with bleed, per format in file order."""
     formats = list(dict.fromkeys(o.format for o in orders))
     # One base per format would need one file per format; the proof concatenates
@@ -353,8 +328,7 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
         first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
         base, advances = build_base([m.pdf for m in format_masters], imprints[fmt],
                                     campaign.fonts_dir / SERIAL_FONT, f"proof-{fmt}")
-        sizes = [b.media for b in page_boxes(imprints[fmt])]
-        shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
+        shape = geometry(format_masters, campaign.qr.error_correction, advances, imprints[fmt].boxes())
         boxes = {t: page_boxes(rendered[(t, fmt)].pdf) for t in tags}
         jobs: list[PageJob] = []
         for index, order in enumerate(o for o in orders if o.format == fmt):
