@@ -41,9 +41,12 @@ from .files import (
 from .fontstack import FontBook, fontconfig_file
 from .impose import DEFAULT_SHEET, PT, SheetLayout, crop_marks, cut_and_stack, layout
 from .imprints import Imprints, imprint_texts, make_imprints
-from .languages import Language, resolve_all
+from .languages import Language, resolve, resolve_all
 from .orders import Distributor, Order, distributors, read_orders
+from .packing import Line as PackingLine
+from .packing import box_pieces, write_labels, write_packing_lists
 from .pdfwriter import PageBoxes, stream_pages
+from .progress import Report, Steps, check_plan, nothing_left_behind
 from .render import Master, html_job_pdf
 from .stamp import PageJob, Piece, Placement, build_base, geometry, page_boxes, render_pages
 from .typeset import Typesetter
@@ -65,6 +68,7 @@ class BatchRequest:
     mode: str = "copies"
     sheet: str | None = None
     output_intent: Path | None = None
+    timeout_s: float | None = None
 
 
 @dataclass
@@ -92,19 +96,44 @@ class BatchResult:
     print_files: int
 
 
-def run_batch(request: BatchRequest) -> BatchResult:
-    """Build the package for ``request``; raise FlyersError for anything a user can fix."""
+def run_batch(request: BatchRequest, report: Report | None = None) -> BatchResult:
+    """Build the package for ``request``; raise FlyersError for anything a user can fix.
+
+    ``report(step, done, total)`` is called as each step advances (see progress.STEPS);
+    past ``request.timeout_s`` the run stops, and a failed run leaves nothing behind.
+    """
     if request.mode not in MODES:
         raise FlyersError(f"--mode: {request.mode!r} is not one of {', '.join(MODES)}")
+    steps = Steps(report, request.timeout_s)
     profile = _output_intent(request)
     campaign = load_campaign(request.root)
+    steps("orders read", 0, 0)
     orders = read_orders(request.orders, campaign)
+    steps("orders read", len(orders), len(orders))
+    pieces = sum(o.quantity for o in orders)
+    groups = distributors(orders)
+    pages = 2 * len(orders) if request.mode == "copies" else pieces // 2 + len(orders)
+    check_plan(len(orders), pieces, len(groups), pages, request.out)
+    with nothing_left_behind(request.out, [request.out.with_suffix(".zip")]):
+        return _run(request, campaign, profile, orders, groups, steps)
+
+
+def _run(request: BatchRequest, campaign: Campaign, profile: Path, orders: list[Order],
+         groups: list[Distributor], steps: Steps) -> BatchResult:
     languages = resolve_all(campaign)
     wanted_langs = tuple(dict.fromkeys(o.language for o in orders))
     wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
     build_plan = plan(BuildRequest(root=request.root, out=request.out, languages=wanted_langs,
                                    formats=wanted_formats, strict=True))
-    rendered, _ = masters(build_plan, profile=profile)
+    total = len(build_plan.loaded) * len(build_plan.formats)
+    done = [0]
+
+    def master_done() -> None:
+        done[0] += 1
+        steps("masters", done[0], total)
+
+    steps("masters", 0, total)
+    rendered, _ = masters(build_plan, on_done=master_done, profile=profile)
     folder = request.out
     key = _batch_key(request, campaign, profile, rendered, build_plan.fonts)
     marker = _key_file(campaign, folder)
@@ -114,18 +143,20 @@ def run_batch(request: BatchRequest) -> BatchResult:
     marker.unlink(missing_ok=True)  # from here on the folder is not that package any more
     folder.mkdir(parents=True, exist_ok=True)
     clean_temp_files(folder)
-    groups = distributors(orders)
     date = source_date(campaign)
-    imprint_pdfs = _imprints(campaign, build_plan.fonts, languages, orders, rendered)
-    files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder)
+    imprint_pdfs = _imprints(campaign, build_plan.fonts, languages, orders, rendered, steps)
+    files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder, steps)
              for fmt in wanted_formats]
+    steps("proof", 0, 1)
     _proof(campaign, orders, rendered, imprint_pdfs, folder)
+    steps("proof", 1, 1)
     job = _job(campaign, request, orders, groups, files, profile)
     write_json(folder / "job.json", job)
-    _documents(campaign, build_plan.fonts, languages, job, groups, orders, folder, date)
-    _checksums(folder)
+    _documents(campaign, build_plan.fonts, languages, job, groups, orders, folder, date, steps)
+    _checksums(folder, steps)
     zip_path = folder.with_suffix(".zip")
     _zip(folder, zip_path, date)
+    steps.check()
     write_text(marker, key + "\n")  # last: only a finished package has one
     return BatchResult(folder, zip_path, job["total_pieces"], len(files))
 
@@ -198,7 +229,7 @@ def _imprint_variants(orders: list[Order], fmt: str) -> list[tuple[str, str, str
 
 
 def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], orders: list[Order],
-              rendered: dict[tuple[str, str], Master]) -> dict[str, Imprints]:
+              rendered: dict[tuple[str, str], Master], steps: Steps) -> dict[str, Imprints]:
     """Per format, an imprint per order line ("Shared by NAME"), shaped by HarfBuzz (see imprints.py)."""
     texts = imprint_texts(campaign)
     result: dict[str, Imprints] = {}
@@ -206,7 +237,8 @@ def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language
         first = next(m for (t, f), m in rendered.items() if f == fmt)
         area = first.imprints[0] if first.imprints else None
         lines = [(name, languages[tag]) for _, name, tag in _imprint_variants(orders, fmt)]
-        result[fmt] = make_imprints(Typesetter(fonts), lines, area, texts)
+        result[fmt] = make_imprints(Typesetter(fonts), steps.counted(f"imprints ({fmt})", lines, len(lines)),
+                                    area, texts)
     return result
 
 
@@ -231,7 +263,8 @@ def _format_masters(orders: list[Order], fmt: str, rendered: dict[tuple[str, str
 
 
 def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: list[Order],
-                rendered: dict[tuple[str, str], Master], imprints: Imprints, folder: Path) -> PrintFile:
+                rendered: dict[tuple[str, str], Master], imprints: Imprints, folder: Path,
+                steps: Steps) -> PrintFile:
     """Impose one format's pieces and write its print file."""
     tags = _format_masters(orders, fmt, rendered)
     format_masters = [rendered[(t, fmt)] for t in tags]
@@ -252,7 +285,8 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
                       (0, 0, sheet.width, sheet.height))
     jobs: list[PageJob] = [(placements, marks, boxes) for placements, marks in pages]
     with atomic_open(folder / result.path) as handle:
-        stream_pages(handle, base, render_pages(jobs, shape), len(jobs))
+        written = steps.counted(f"sheets ({fmt})", render_pages(jobs, shape), len(jobs), every=2000)
+        stream_pages(handle, base, written, len(jobs))
     result.sha256 = sha256_file(folder / result.path)
     return result
 
@@ -393,30 +427,29 @@ def _file_entry(f: PrintFile) -> dict[str, Any]:
 
 
 def _documents(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], job: dict[str, Any],
-               groups: list[Distributor], orders: list[Order], folder: Path, date: dt.datetime) -> None:
-    """job.pdf and packing-lists.pdf, rendered by WeasyPrint in the workers."""
+               groups: list[Distributor], orders: list[Order], folder: Path, date: dt.datetime,
+               steps: Steps) -> None:
+    """job.pdf (WeasyPrint), packing-lists.pdf and labels.pdf (typeset, see packing.py)."""
     env = _env(campaign)
     stack = Markup(", ".join(f'"{f}"' for f in fonts.families))  # our own names, inside <style>
     serials = _serial_ranges(orders) if job["mode"] == "sequenced" else {}
-    boxes = []
-    for group in groups:
-        lines = [{"tag": o.language, "dir": languages[o.language].direction,
-                  "endonym": languages[o.language].endonym, "english": languages[o.language].english_name,
-                  "format": o.format, "quantity": o.quantity, "serials": serials.get(o.line, "")}
-                 for o in group.orders]
-        boxes.append({"id": group.id, "name": group.name, "contact": group.contact, "lines": lines,
-                      "total": group.pieces})
-    context = {"job": job, "fonts": stack, "date": date.isoformat(), "count": len(boxes)}
-    pages = [("job.pdf", env.get_template("batch/job.html").render(context))]
-    packing = env.get_template("batch/packing.html")
-    for first in range(0, len(boxes), PACKING_CHUNK):  # chunks lay out in parallel
-        chunk = boxes[first:first + PACKING_CHUNK]
-        pages.append((f"packing-lists.pdf ({first + 1}-{first + len(chunk)})",
-                      packing.render(context | {"distributors": chunk, "first": first})))
-    jobs = [(html, str(campaign.templates_dir), str(campaign.root), False) for _, html in pages]
-    rendered = dict(_render_html(campaign, fonts, jobs, [name for name, _ in pages]))
+    context = {"job": job, "fonts": stack, "date": date.isoformat(), "count": len(groups)}
+    html = env.get_template("batch/job.html").render(context)
+    jobs = [(html, str(campaign.templates_dir), str(campaign.root), False)]
+    rendered = dict(_render_html(campaign, fonts, jobs, ["job.pdf"]))
     write_bytes(folder / "job.pdf", rendered[0])
-    _concatenate([rendered[i] for i in range(1, len(pages))], folder / "packing-lists.pdf")
+    english = resolve(campaign.source_language, campaign)  # the shop's documents are in the source language
+
+    def lines_of(group: Distributor) -> list[PackingLine]:
+        return [PackingLine(languages[o.language], o.format, o.quantity, serials.get(o.line, ""))
+                for o in group.orders]
+
+    steps("packing lists", 0, len(groups))
+    write_packing_lists(folder / "packing-lists.pdf", Typesetter(fonts), english, job, groups, lines_of,
+                        lambda done, total: steps("packing lists", done, total))
+    steps("labels", 0, len(groups))
+    write_labels(folder / "labels.pdf", Typesetter(fonts), english, languages, groups, box_pieces(campaign),
+                 lambda done, total: steps("labels", done, total))
 
 
 def _serial_ranges(orders: list[Order]) -> dict[int, str]:
@@ -434,10 +467,12 @@ def _serial_ranges(orders: list[Order]) -> dict[int, str]:
     return ranges
 
 
-def _checksums(folder: Path) -> None:
+def _checksums(folder: Path, steps: Steps) -> None:
     paths = [p.relative_to(folder) for p in folder.rglob("*")
              if p.is_file() and p.name != "SHA256SUMS" and not p.name.startswith(".")]
+    steps("checksums", 0, len(paths))
     write_text(folder / "SHA256SUMS", sha256sums(folder, paths))
+    steps("checksums", len(paths), len(paths))
 
 
 def _zip(folder: Path, target: Path, date: dt.datetime) -> None:

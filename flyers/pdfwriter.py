@@ -95,6 +95,10 @@ class PageStreamer:
         self.handle.write(body)
         self.position += len(body)
 
+    def extra_number(self, index: int) -> int:
+        """Object number of the ``index``-th extra object given to :meth:`finish`."""
+        return self.first + 2 * self.count + self.nodes + index
+
     def _node_number(self, index: int) -> int:
         return self.first + 2 * self.count + index
 
@@ -110,20 +114,29 @@ class PageStreamer:
                      % (number + 1, parent, boxes.pdf(), number))
         self.written += 1
 
-    def finish(self) -> None:
-        """Write the page tree, the cross-reference section and the trailer."""
+    def finish(self, extra: list[bytes] | None = None) -> None:
+        """Write the page tree, the cross-reference section and the trailer.
+
+        ``extra``: bodies (``<< ... >>`` or ``<< ... >> stream ... endstream``) of objects
+        known only after the pages (glyph forms drawn by them); they are numbered in order
+        after the page tree, and the last becomes the pages' shared resources.
+        """
         if self.written != self.count:
             raise ValueError(f"announced {self.count} pages, wrote {self.written}")
+        resources = self.info.resources
         for index in range(self.nodes):
             first = index * KIDS_PER_NODE
             kids = range(first, min(first + KIDS_PER_NODE, self.count))
             refs = b" ".join(b"%d 0 R" % (self.first + 2 * k + 1) for k in kids)
             self._object(b"%d 0 obj\n<< /Type /Pages /Parent %d 0 R /Kids [%s] /Count %d >>\nendobj\n"
                          % (self._node_number(index), self.info.pages, refs, len(kids)))
+        for body in extra or []:
+            resources = self.extra_number(len(self.offsets) - 2 * self.count - self.nodes)
+            self._object(b"%d 0 obj\n%s\nendobj\n" % (resources, body))
         root_at = self.position
         node_refs = b" ".join(b"%d 0 R" % self._node_number(i) for i in range(self.nodes))
         root = (b"%d 0 obj\n<< /Type /Pages /Kids [%s] /Count %d /Resources %d 0 R >>\nendobj\n"
-                % (self.info.pages, node_refs, self.count, self.info.resources))
+                % (self.info.pages, node_refs, self.count, resources))
         self.handle.write(root)
         self.position += len(root)
         self._xref(root_at)

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pikepdf
 import pytest
 
-from flyers import preflight
 from flyers.batch import BatchRequest, run_batch
-from flyers.errors import FlyersError
 
 from .conftest import copy_workspace, run_cli
 from .glyphs import imprint_glyphs, visual_lines
@@ -43,7 +40,7 @@ def test_a_name_that_cannot_print_as_written_is_refused_with_its_row(workspace: 
     result = run_cli("batch", "-w", str(workspace), str(orders), "--out", str(out))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert f"orders.csv:3: column distributor_name: " in result.stderr and message in result.stderr, result.stderr
+    assert "orders.csv:3: column distributor_name: " in result.stderr and message in result.stderr, result.stderr
     assert not out.exists()
 
 
