@@ -43,8 +43,7 @@ from .impose import DEFAULT_SHEET, PT, SheetLayout, crop_marks, cut_and_stack, l
 from .imprints import Imprints, imprint_texts, make_imprints
 from .languages import Language, resolve, resolve_all
 from .orders import Distributor, Order, distributors, read_orders
-from .packing import Line as PackingLine
-from .packing import box_pieces, write_labels, write_packing_lists
+from .packing import Background, DocumentsJob, box_pieces
 from .pdfwriter import PageBoxes, stream_pages
 from .progress import Report, Steps, check_plan, nothing_left_behind
 from .render import Master, html_job_pdf
@@ -144,7 +143,24 @@ def _run(request: BatchRequest, campaign: Campaign, profile: Path, orders: list[
     folder.mkdir(parents=True, exist_ok=True)
     clean_temp_files(folder)
     date = source_date(campaign)
-    imprint_pdfs = _imprints(campaign, build_plan.fonts, languages, orders, rendered, steps)
+    documents = _start_documents(campaign, request, build_plan.fonts, languages, groups, orders, folder)
+    steps.poll = documents.poll
+    try:
+        result = _print_package(request, campaign, profile, orders, groups, rendered, languages, build_plan.fonts,
+                                folder, date, steps, documents)
+    finally:
+        documents.stop()
+    write_text(marker, key + "\n")  # last: only a finished package has one
+    return result
+
+
+def _print_package(request: BatchRequest, campaign: Campaign, profile: Path, orders: list[Order],
+                   groups: list[Distributor], rendered: dict[tuple[str, str], Master],
+                   languages: dict[str, Language], fonts: FontBook, folder: Path, date: dt.datetime,
+                   steps: Steps, documents: Background) -> BatchResult:
+    """Print files, proof, ticket and checksums, while ``documents`` makes the packing lists."""
+    wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
+    imprint_pdfs = _imprints(campaign, fonts, languages, orders, rendered, steps)
     files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder, steps)
              for fmt in wanted_formats]
     steps("proof", 0, 1)
@@ -152,12 +168,12 @@ def _run(request: BatchRequest, campaign: Campaign, profile: Path, orders: list[
     steps("proof", 1, 1)
     job = _job(campaign, request, orders, groups, files, profile)
     write_json(folder / "job.json", job)
-    _documents(campaign, build_plan.fonts, languages, job, groups, orders, folder, date, steps)
+    _documents(campaign, fonts, job, groups, folder, date)
+    documents.wait(steps, steps.check)
     _checksums(folder, steps)
     zip_path = folder.with_suffix(".zip")
     _zip(folder, zip_path, date)
     steps.check()
-    write_text(marker, key + "\n")  # last: only a finished package has one
     return BatchResult(folder, zip_path, job["total_pieces"], len(files))
 
 
@@ -426,30 +442,26 @@ def _file_entry(f: PrintFile) -> dict[str, Any]:
     return entry
 
 
-def _documents(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], job: dict[str, Any],
-               groups: list[Distributor], orders: list[Order], folder: Path, date: dt.datetime,
-               steps: Steps) -> None:
-    """job.pdf (WeasyPrint), packing-lists.pdf and labels.pdf (typeset, see packing.py)."""
+def _documents(campaign: Campaign, fonts: FontBook, job: dict[str, Any], groups: list[Distributor],
+               folder: Path, date: dt.datetime) -> None:
+    """job.pdf, rendered by WeasyPrint in a worker (packing lists and labels: see packing.py)."""
     env = _env(campaign)
     stack = Markup(", ".join(f'"{f}"' for f in fonts.families))  # our own names, inside <style>
-    serials = _serial_ranges(orders) if job["mode"] == "sequenced" else {}
     context = {"job": job, "fonts": stack, "date": date.isoformat(), "count": len(groups)}
     html = env.get_template("batch/job.html").render(context)
     jobs = [(html, str(campaign.templates_dir), str(campaign.root), False)]
     rendered = dict(_render_html(campaign, fonts, jobs, ["job.pdf"]))
     write_bytes(folder / "job.pdf", rendered[0])
+
+
+def _start_documents(campaign: Campaign, request: BatchRequest, fonts: FontBook, languages: dict[str, Language],
+                     groups: list[Distributor], orders: list[Order], folder: Path) -> Background:
+    """Packing lists and box labels, typeset in a second process beside the print files."""
+    serials = _serial_ranges(orders) if request.mode == "sequenced" else {}
+    job = {"campaign": campaign.name, "name": request.orders.stem, "mode": request.mode}
     english = resolve(campaign.source_language, campaign)  # the shop's documents are in the source language
-
-    def lines_of(group: Distributor) -> list[PackingLine]:
-        return [PackingLine(languages[o.language], o.format, o.quantity, serials.get(o.line, ""))
-                for o in group.orders]
-
-    steps("packing lists", 0, len(groups))
-    write_packing_lists(folder / "packing-lists.pdf", Typesetter(fonts), english, job, groups, lines_of,
-                        lambda done, total: steps("packing lists", done, total))
-    steps("labels", 0, len(groups))
-    write_labels(folder / "labels.pdf", Typesetter(fonts), english, languages, groups, box_pieces(campaign),
-                 lambda done, total: steps("labels", done, total))
+    return Background(DocumentsJob(folder, fonts, english, languages, job, tuple(groups), serials,
+                                   box_pieces(campaign)))
 
 
 def _serial_ranges(orders: list[Order]) -> dict[int, str]:

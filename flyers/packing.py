@@ -306,3 +306,72 @@ def _label(writer: _Writer, languages: dict[str, Language], group: Distributor, 
     op, _ = writer.text(f"{total:,} pieces", x, LABEL_MARGIN + 12, width, 10, align="center")
     ops.append(op)
     return b"\n".join(ops)
+
+
+# --- in a second process, beside the print files -----------------------------------------------
+
+@dataclass(frozen=True)
+class DocumentsJob:
+    """Everything the packing lists and labels need, picklable for a worker process."""
+
+    folder: Path
+    fonts: Any  # FontBook
+    english: Language
+    languages: dict[str, Language]
+    job: dict[str, Any]
+    groups: tuple[Distributor, ...]
+    serials: dict[int, str]
+    capacity: int
+
+
+def _documents_worker(task: DocumentsJob, queue: Any) -> None:
+    def lines_of(group: Distributor) -> list[Line]:
+        return [Line(task.languages[o.language], o.format, o.quantity, task.serials.get(o.line, ""))
+                for o in group.orders]
+
+    write_packing_lists(task.folder / "packing-lists.pdf", Typesetter(task.fonts), task.english, task.job,
+                        task.groups, lines_of, lambda done, total: queue.put(("packing lists", done, total)))
+    write_labels(task.folder / "labels.pdf", Typesetter(task.fonts), task.english, task.languages, task.groups,
+                 task.capacity, lambda done, total: queue.put(("labels", done, total)))
+
+
+class Background:
+    """Packing lists and labels made in their own process while this one makes the print files:
+    the two halves of a batch share nothing but the orders, so both cores work."""
+
+    def __init__(self, task: DocumentsJob) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self.queue = context.Queue()
+        self.process = context.Process(target=_documents_worker, args=(task, self.queue), daemon=True)
+        self.process.start()
+
+    def poll(self, report: Callable[[str, int, int], None]) -> None:
+        """Pass on the progress the worker has sent so far."""
+        import queue as queues
+
+        while True:
+            try:
+                step, done, total = self.queue.get_nowait()
+            except queues.Empty:
+                return
+            report(step, done, total)
+
+    def wait(self, report: Callable[[str, int, int], None], check: Callable[[], None]) -> None:
+        """Wait for the worker, reporting its progress and honouring the time limit."""
+        from .errors import FlyersError
+
+        while self.process.is_alive():
+            self.process.join(0.2)
+            self.poll(report)
+            check()
+        self.poll(report)
+        if self.process.exitcode != 0:
+            raise FlyersError(f"packing lists and labels: the worker stopped (exit code {self.process.exitcode})")
+
+    def stop(self) -> None:
+        """End the worker at once (the batch failed or ran out of time)."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join(5)

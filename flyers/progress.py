@@ -45,11 +45,14 @@ class Steps:
     timeout_s: float | None = None
     started: float = field(default_factory=time.monotonic)
     step: str = ""
+    poll: Callable[[Report], None] | None = None  # progress of a background process, passed on
 
     def __call__(self, step: str, done: int, total: int) -> None:
         self.step = step
         if self.report is not None:
             self.report(step, done, total)
+            if self.poll is not None:
+                self.poll(self.report)
         self.check()
 
     def check(self) -> None:

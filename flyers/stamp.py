@@ -9,6 +9,7 @@ This module also makes the two deliverable cuts of a master: the print cut
 from __future__ import annotations
 
 import collections
+import functools
 import hashlib
 import io
 import itertools
@@ -308,13 +309,19 @@ def piece_operators(piece: Piece, geometry: Geometry) -> bytes:
     ops = [b"q /M%d Do Q" % piece.page]
     slot = next((s for s in geometry.slots if s.page == piece.page), None)
     if piece.link and slot is not None:
-        ops.append(pdf_operators(encode(piece.link, geometry.error_correction), slot.x, slot.y, slot.size))
+        ops.append(_qr_operators(piece.link, geometry.error_correction, slot.x, slot.y, slot.size))
     area = next((a for a in geometry.imprints if a.page == piece.page), None)
     if area is not None and piece.imprint is not None:
         ops.append(imprint_operators(piece.imprint, area, geometry))
     if area is not None and piece.serial is not None:
         ops.append(serial_operators(f"#{piece.serial:06d}", area, geometry.digit_advance))
     return b"\n".join(ops)
+
+
+@functools.lru_cache(maxsize=1024)
+def _qr_operators(link: str, error_correction: str, x: float, y: float, size: float) -> bytes:
+    """A link's QR operators, encoded once for the copies of a piece on a sheet (and its proof)."""
+    return pdf_operators(encode(link, error_correction), x, y, size)
 
 
 def imprint_operators(index: int, area: Area, geometry: Geometry) -> bytes:

@@ -45,7 +45,8 @@ GLYPH_PREFIX = "/T"
 # Line-break classes after which only a space (or a hyphen) opens a break: text
 # made of these alone needs no UAX #14 pass (the common case, and 200 times faster).
 _SIMPLE_CLASSES = frozenset({"AL", "HL", "NU", "SP", "IS", "SY", "CM", "HY", "BA", "CL", "CP", "OP", "QU",
-                             "EX", "PO", "PR", "ZWJ", "GL", "BB"})
+                             "EX", "PO", "PR", "ZWJ", "GL", "BB", "ID", "NS", "B2", "AI"})
+_NO_BREAK_BEFORE = frozenset({"CL", "CP", "EX", "IS", "SY", "NS", "CM", "ZWJ", "GL"})
 _RTL_CLASSES = frozenset({"R", "AL", "AN"})
 
 
@@ -76,7 +77,6 @@ class Paragraph:
 
     text: str
     runs: tuple[Run, ...]
-    breaks: frozenset[int]  # a line may start at these character offsets
     advances: tuple[float, ...]  # per character, in em (a cluster's width on its first character)
     base_level: int
     strut: int  # the face whose metrics every line has (the first of the stack)
@@ -114,6 +114,8 @@ class Typesetter:
     faces: list[Face] = field(default_factory=list)
     glyphs: dict[tuple[int, int], int] = field(default_factory=dict)
     _by_path: dict[Path, int] = field(default_factory=dict)
+    _stacks: dict[tuple[str, bool], tuple[int, ...]] = field(default_factory=dict)
+    _firsts: dict[tuple[tuple[int, ...], str], int | None] = field(default_factory=dict)
 
     def face(self, path: Path) -> int:
         """Index of the face for ``path`` (loaded once)."""
@@ -130,16 +132,22 @@ class Typesetter:
 
     def stack(self, language: Language, bold: bool = False) -> tuple[int, ...]:
         """Faces for ``language``: its own stack, then every family (the flyers' CSS order)."""
-        families = list(dict.fromkeys([*self.book.stack(language), *self.book.families]))
-        return tuple(self.face(_weight(self.book.families[name], bold)) for name in families)
+        key = (language.tag, bold)
+        if key not in self._stacks:
+            families = list(dict.fromkeys([*self.book.stack(language), *self.book.families]))
+            self._stacks[key] = tuple(self.face(_weight(self.book.families[name], bold)) for name in families)
+        return self._stacks[key]
 
-    def uncovered(self, stack: Sequence[int], text: str) -> list[str]:
+    def uncovered(self, stack: tuple[int, ...], text: str) -> list[str]:
         """Characters of ``text`` no face of ``stack`` can draw."""
         return sorted({c for c in text if _needs_glyph(c) and self._first(stack, c) is None})
 
-    def _first(self, stack: Sequence[int], char: str) -> int | None:
-        code = ord(char)
-        return next((i for i in stack if code in self.faces[i].cmap), None)
+    def _first(self, stack: tuple[int, ...], char: str) -> int | None:
+        key = (stack, char)
+        if key not in self._firsts:
+            code = ord(char)
+            self._firsts[key] = next((i for i in stack if code in self.faces[i].cmap), None)
+        return self._firsts[key]
 
     # --- shaping ---------------------------------------------------------------------
 
@@ -147,25 +155,32 @@ class Typesetter:
                   lang: str = "") -> Paragraph:
         """Shape ``parts`` (text, isolated) as one paragraph of base direction ``rtl``."""
         text = "".join(t for t, _ in parts)
-        uncovered = self.uncovered(stack, text)
-        if uncovered:
-            shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in uncovered[:8])
-            raise FlyersError(f"no font in fonts/fonts.toml covers {shown} (in {text!r})")
+        codes = set(map(ord, text))
+        if codes <= self.faces[stack[0]].cmap:  # the first font has it all (most text)
+            faces = [stack[0]] * len(text)
+        else:
+            uncovered = self.uncovered(stack, text)
+            if uncovered:
+                shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in uncovered[:8])
+                raise FlyersError(f"no font in fonts/fonts.toml covers {shown} (in {text!r})")
+            faces = self._itemise(text, stack)
         levels = _levels(parts, 1 if rtl else 0)
-        faces = self._itemise(text, stack)
         runs: list[Run] = []
         start = 0
-        for end in range(1, len(text) + 1):
-            if end == len(text) or levels[end] != levels[start] or faces[end] != faces[start]:
-                runs.append(self._shape(text, start, end, levels[start], faces[start], lang))
-                start = end
+        if len(set(faces)) == 1 and len(set(levels)) == 1:
+            runs.append(self._shape(text, 0, len(text), levels[0], faces[0], lang))
+        else:
+            for end in range(1, len(text) + 1):
+                if end == len(text) or levels[end] != levels[start] or faces[end] != faces[start]:
+                    runs.append(self._shape(text, start, end, levels[start], faces[start], lang))
+                    start = end
         advances = [0.0] * len(text)
         for run in runs:
             for cluster, _gid, advance, _x, _y in run.glyphs:
                 advances[cluster] += advance
-        return Paragraph(text, tuple(runs), _break_points(text), tuple(advances), 1 if rtl else 0, stack[0])
+        return Paragraph(text, tuple(runs), tuple(advances), 1 if rtl else 0, stack[0])
 
-    def _itemise(self, text: str, stack: Sequence[int]) -> list[int]:
+    def _itemise(self, text: str, stack: tuple[int, ...]) -> list[int]:
         faces: list[int] = []
         previous: int | None = None
         for char in text:
@@ -235,11 +250,10 @@ class Typesetter:
             else:
                 x0 = left
             base_y = top_y - baseline
+            scale = b"q %s 0 0 %s " % (_n(size), _n(size))
             for face, gid, x, dy in line.glyphs:
                 number = self._number(face, gid)
-                ops.append(b"q %s 0 0 %s %s %s cm %s%d Do Q" % (
-                    _n(size), _n(size), _n(x0 + x * size), _n(base_y + dy * size), GLYPH_PREFIX.encode(),
-                    number))
+                ops.append(scale + b"%.2f %.2f cm /T%d Do Q" % (x0 + x * size, base_y + dy * size, number))
         return Block(b"\n".join(ops), width, height, len(lines))
 
     def _line_extents(self, faces: Iterable[int], strut: int, size: float,
@@ -287,9 +301,9 @@ class Typesetter:
                     continue
                 face = self.faces[face_index]
                 if face_index not in fonts:
-                    fonts[face_index] = TTFont(face.path, lazy=True)
-                font = fonts[face_index]
-                glyph_set = font.getGlyphSet()
+                    font = TTFont(face.path, lazy=True)
+                    fonts[face_index] = (font, font.getGlyphSet())
+                font, glyph_set = fonts[face_index]
                 name = font.getGlyphName(gid)
                 pen = _PdfPen(glyph_set)
                 glyph_set[name].draw(pen)
@@ -301,7 +315,7 @@ class Typesetter:
                 stream.BBox = pikepdf.Array([-units, -units, 3 * units, 2 * units])
                 forms[f"{GLYPH_PREFIX}{number}"] = pdf.make_indirect(stream)
         finally:
-            for font in fonts.values():
+            for font, _ in fonts.values():
                 font.close()
         return forms
 
@@ -349,7 +363,7 @@ def _utf32_offset(text: str, index: int) -> int:
 def _levels(parts: Sequence[tuple[str, bool]], base: int) -> list[int]:
     """Bidi embedding level of every character; isolated parts as FSI..PDI would make them."""
     text = "".join(t for t, _ in parts)
-    if base == 0 and not any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in text):
+    if base == 0 and (text.isascii() or not any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in text)):
         return [0] * len(text)  # all left-to-right: the common case needs no algorithm
     outer = "".join("\ufffc" if isolated else t for t, isolated in parts)  # an isolate is one neutral
     outer_levels = _resolve(outer, base)
@@ -403,15 +417,28 @@ def _reorder(pieces: list[tuple[int, Run]]) -> list[Run]:
     return [run for _, run in runs]
 
 
+@lru_cache(maxsize=8192)
 def _break_points(text: str) -> frozenset[int]:
-    """Offsets where a line may start (UAX #14), never 0."""
-    from uniseg.linebreak import line_break_boundaries
+    """Offsets where a line may start (UAX #14), never 0.
 
-    if all(_break_class(c) in _SIMPLE_CLASSES for c in text):
-        points = {i for i in range(1, len(text)) if (text[i - 1] == " " and text[i] != " ")
-                  or (text[i - 1] in "-\u2010" and text[i] != " ")}
-        return frozenset(points)
-    return frozenset(b for b in line_break_boundaries(text) if 0 < b < len(text))
+    Text of letters, digits, spaces, punctuation and ideographs only is broken
+    here by the rules UAX #14 gives such text (after spaces and hyphens, around
+    ideographs but not before closing punctuation); anything else goes through
+    uniseg's full algorithm, which is exact and some 200 times slower.
+    """
+    classes = [_break_class(c) for c in text]
+    if not all(c in _SIMPLE_CLASSES for c in classes):
+        from uniseg.linebreak import line_break_boundaries
+
+        return frozenset(b for b in line_break_boundaries(text) if 0 < b < len(text))
+    points = set()
+    for i in range(1, len(text)):
+        before, after = classes[i - 1], classes[i]
+        if after in _NO_BREAK_BEFORE or before in ("OP", "QU") or after == "SP":
+            continue
+        if before in ("SP", "HY", "BA", "B2") or after == "B2" or "ID" in (before, after):
+            points.add(i)
+    return frozenset(points)
 
 
 @lru_cache(maxsize=4096)
@@ -428,7 +455,7 @@ def _fill(paragraph: Paragraph, width: float) -> list[tuple[int, int]]:
     text, advances = paragraph.text, paragraph.advances
     if sum(advances) <= width + 1e-9:
         return [(0, len(text))]
-    stops = sorted(paragraph.breaks | {len(text)})
+    stops = sorted(_break_points(text) | {len(text)})  # only for text that needs more than a line
     lines: list[tuple[int, int]] = []
     start = 0
     graphemes: list[int] | None = None

@@ -31,7 +31,7 @@ class Placed(NamedTuple):
 def outlines(chars: Iterable[str], fonts: Iterable[str] | None = None) -> dict[bytes, str]:
     """The PDF path each font draws for each character (isolated form), mapped to the character."""
     table: dict[bytes, str] = {}
-    for path in sorted(FONTS.glob("*-Regular*.[ot]tf")) if fonts is None else [FONTS / f for f in fonts]:
+    for path in sorted(FONTS.glob("*.[ot]tf")) if fonts is None else [FONTS / f for f in fonts]:
         font = TTFont(path, lazy=True)
         cmap, glyph_set = font.getBestCmap(), font.getGlyphSet()
         for char in set(chars):
@@ -62,7 +62,13 @@ def _multiply(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
 
 def imprint_glyphs(pdf_path: Path, page_index: int, expected: str) -> list[Placed]:
     """Every glyph drawn by the imprint forms (/I<n>) of a page, in drawing order."""
-    table = outlines(expected)
+    return page_glyphs(pdf_path, page_index, expected, imprints_only=True)
+
+
+def page_glyphs(pdf_path: Path, page_index: int, expected: str, imprints_only: bool = False,
+                fonts: Iterable[str] | None = None) -> list[Placed]:
+    """Every glyph form (/T<n>) a page draws, at any depth, in drawing order."""
+    table = outlines(expected, fonts)
     found: list[Placed] = []
     with pikepdf.open(pdf_path) as pdf:
         page = pdf.pages[page_index].obj
@@ -89,7 +95,7 @@ def imprint_glyphs(pdf_path: Path, page_index: int, expected: str) -> list[Place
                         char = table.get(form.read_bytes(), "?")
                         found.append(Placed(char, ctm[4], ctm[5], ctm[3]))
 
-        walk(page, _resources(page), (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), False)
+        walk(page, _resources(page), (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), not imprints_only)
     return found
 
 
