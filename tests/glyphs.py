@@ -9,6 +9,7 @@ stands and how large.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -30,6 +31,11 @@ class Placed(NamedTuple):
 
 def outlines(chars: Iterable[str], fonts: Iterable[str] | None = None) -> dict[bytes, str]:
     """The PDF path each font draws for each character (isolated form), mapped to the character."""
+    return _outlines(frozenset(chars), tuple(fonts) if fonts is not None else None)
+
+
+@functools.lru_cache(maxsize=32)
+def _outlines(chars: frozenset[str], fonts: tuple[str, ...] | None) -> dict[bytes, str]:
     table: dict[bytes, str] = {}
     for path in sorted(FONTS.glob("*.[ot]tf")) if fonts is None else [FONTS / f for f in fonts]:
         font = TTFont(path, lazy=True)
