@@ -432,11 +432,16 @@ def _break_points(text: str) -> frozenset[int]:
 
         return frozenset(b for b in line_break_boundaries(text) if 0 < b < len(text))
     points = set()
+    last = ""  # the class of the last character before the spaces in front of i
     for i in range(1, len(text)):
         before, after = classes[i - 1], classes[i]
-        if after in _NO_BREAK_BEFORE or before in ("OP", "QU") or after == "SP":
+        if before != "SP":
+            last = before
+        if (after in _NO_BREAK_BEFORE or last in ("OP", "QU") or after == "SP" or (before, after) == ("HY", "NU")
+                or (after == "QU" and before != "SP")):
             continue
-        if before in ("SP", "HY", "BA", "B2") or after == "B2" or "ID" in (before, after):
+        if before in ("SP", "HY", "BA", "B2") or after == "B2" or "ID" in (before, after) or (
+                before == "SY" and after in ("AL", "HL")):
             points.add(i)
     return frozenset(points)
 

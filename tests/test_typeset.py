@@ -32,6 +32,7 @@ import pytest
 from PIL import Image, ImageFilter
 
 from flyers.campaign import load_campaign
+from flyers.errors import FlyersError
 from flyers.fontstack import load_fonts
 from flyers.imprints import imprint_texts, make_imprints
 from flyers.languages import resolve_all
@@ -124,3 +125,24 @@ def test_imprint_looks_like_the_weasyprint_one(setting: tuple, sample: dict) -> 
         Image.fromarray(np.vstack([new, old])).save(ARTIFACTS / f"imprint-diff-{sample['file']}")
     assert differing <= most, f"{sample['file']}: {differing:.0%} of a window's pixels differ (new above old)"
     assert ink <= most_ink, f"{sample['file']}: ink differs by {ink:.1%}"
+
+
+@pytest.mark.parametrize("text", [
+    "Shared by Congregation 003, Queens", "由Community Pantry 00012 of the Lower East Side分享", "纽约移民法律服务",
+    "KYR — plan — packing list 3 of 30 (continued)", "#000031–#000055 (card)", "中文（简体） (Chinese)",
+    "Compartido por St. Mark's Church", "well-known co-op: 12.5% off!", "「東京」の教会、渋谷", "a/b/c 1,000.00 $5",
+    "pages 5-10, -3 and \u00ab quoted \u00bb", "Iglesia San José, Bronx", "हिंदू मंदिर, क्वींस द्वारा साझा",
+])
+def test_quick_line_breaks_are_uax14(text: str) -> None:
+    """The quick break finder gives exactly uniseg's UAX #14 opportunities for the text it handles."""
+    from uniseg.linebreak import line_break_boundaries
+
+    from flyers.typeset import _break_points
+
+    assert sorted(_break_points(text)) == [b for b in line_break_boundaries(text) if 0 < b < len(text)]
+
+
+def test_a_character_no_font_has_is_an_error_naming_it(setting: tuple) -> None:
+    typesetter, languages, _ = setting
+    with pytest.raises(FlyersError, match=r"U\+1F600"):
+        typesetter.fit([("Church \U0001F600", True)], languages["es"], 5.0, 50.0)
