@@ -427,7 +427,8 @@ def _break_points(text: str) -> frozenset[int]:
     uniseg's full algorithm, which is exact and some 200 times slower.
     """
     classes = [_break_class(c) for c in text]
-    if not all(c in _SIMPLE_CLASSES for c in classes):
+    # Typographic quotes (« » “ ”) follow rules of their own (LB15a/b): leave them to uniseg.
+    if not all(c in _SIMPLE_CLASSES and (c != "QU" or ch.isascii()) for c, ch in zip(classes, text, strict=True)):
         from uniseg.linebreak import line_break_boundaries
 
         return frozenset(b for b in line_break_boundaries(text) if 0 < b < len(text))
@@ -437,8 +438,8 @@ def _break_points(text: str) -> frozenset[int]:
         before, after = classes[i - 1], classes[i]
         if before != "SP":
             last = before
-        if (after in _NO_BREAK_BEFORE or last in ("OP", "QU") or after == "SP" or (before, after) == ("HY", "NU")
-                or (after == "QU" and before != "SP")):
+        if (after in _NO_BREAK_BEFORE or last == "OP" or after == "SP" or (before, after) == ("HY", "NU")
+                or before == "QU" or (after == "QU" and before != "SP")):
             continue
         if before in ("SP", "HY", "BA", "B2") or after == "B2" or "ID" in (before, after) or (
                 before == "SY" and after in ("AL", "HL")):
