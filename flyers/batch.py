@@ -293,16 +293,20 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     shape = geometry(format_masters, campaign.qr.error_correction, advances, imprints.boxes())
     lines = [o for o in orders if o.format == fmt]
     result = PrintFile(path=f"print/{fmt}-{request.mode}.pdf", format=fmt, layout=sheet, languages=tags)
+    # Pages are made as they are written (a national plan has hundreds of thousands), so
+    # their number is counted from the plan first.
     if request.mode == "copies":
-        pages = list(_copies_pages(campaign, sheet, lines, first_page, result))
+        pages = _copies_pages(campaign, sheet, lines, first_page, result)
+        count = len(lines) * sheet.sides
     else:
-        pages = list(_sequenced_pages(campaign, sheet, lines, first_page, result))
+        pages = _sequenced_pages(campaign, sheet, lines, first_page, result)
+        count = len(cut_and_stack(sum(o.quantity for o in lines), sheet.per_sheet)) * sheet.sides
     boxes = PageBoxes((0, 0, sheet.width, sheet.height), (0, 0, sheet.width, sheet.height),
                       (0, 0, sheet.width, sheet.height))
-    jobs: list[PageJob] = [(placements, marks, boxes) for placements, marks in pages]
+    jobs = ((placements, marks, boxes) for placements, marks in pages)
     with atomic_open(folder / result.path) as handle:
-        written = steps.counted(f"sheets ({fmt})", render_pages(jobs, shape), len(jobs), every=2000)
-        stream_pages(handle, base, written, len(jobs))
+        written = steps.counted(f"sheets ({fmt})", render_pages(jobs, shape), count, every=2000)
+        stream_pages(handle, base, written, count)
     result.sha256 = sha256_file(folder / result.path)
     return result
 

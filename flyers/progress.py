@@ -43,7 +43,7 @@ class Steps:
 
     report: Report | None = None
     timeout_s: float | None = None
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=lambda: time.monotonic())
     step: str = ""
     poll: Callable[[Report], None] | None = None  # progress of a background process, passed on
 

@@ -13,7 +13,6 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from flyers import preflight
 from flyers.batch import BatchRequest, distributor_link, run_batch, sequence
 from flyers.build import BuildRequest, masters, plan
 from flyers.campaign import load_campaign

@@ -136,7 +136,7 @@ def test_packing_list_lines_and_total(documents: tuple[Path, list[Distributor]])
 
 
 def test_one_label_per_box_with_its_contents(documents: tuple[Path, list[Distributor]]) -> None:
-    folder, groups = documents
+    folder, _ = documents
     pdf = folder / "labels.pdf"
     with pikepdf.open(pdf) as document:
         assert len(document.pages) == 3 + 1 + 1  # 1,200 pieces in boxes of 500; 400 pieces; 7 pieces
@@ -188,6 +188,28 @@ def test_timeout_stops_the_batch_and_leaves_nothing(workspace: Path, tmp_path: P
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "--timeout: the batch took longer than 1 s" in result.stderr
     assert not (tmp_path / "batch").exists() and not out.with_suffix(".zip").exists()
+
+
+def test_a_timeout_while_writing_sheets_removes_the_half_made_package(workspace: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    orders = orders_file(tmp_path, "A1,Alpha Church,es,card,5\n")
+    out = tmp_path / "batch" / "out"
+    made: list[bool] = []
+
+    class Clock:  # time stands still until the sheets are being written, then jumps a minute
+        @staticmethod
+        def monotonic() -> float:
+            return 60.0 if made else 0.0
+
+    def report(step: str, done: int, total: int) -> None:
+        if step.startswith("sheets") and not made:  # the folder exists, a print file is being written
+            made.append(out.is_dir())
+
+    monkeypatch.setattr(progress, "time", Clock)
+    with pytest.raises(FlyersError, match=r"--timeout: the batch took longer than 30 s \(at step 'sheets"):
+        run_batch(BatchRequest(root=workspace, orders=orders, out=out, timeout_s=30.0), report)
+    assert made == [True]
+    assert not (tmp_path / "batch").exists()
 
 
 def test_a_failure_midway_leaves_nothing_behind(workspace: Path, tmp_path: Path,

@@ -131,7 +131,8 @@ def test_imprint_looks_like_the_weasyprint_one(setting: tuple, sample: dict) -> 
     "Shared by Congregation 003, Queens", "由Community Pantry 00012 of the Lower East Side分享", "纽约移民法律服务",
     "KYR — plan — packing list 3 of 30 (continued)", "#000031–#000055 (card)", "中文（简体） (Chinese)",
     "Compartido por St. Mark's Church", "well-known co-op: 12.5% off!", "「東京」の教会、渋谷", "a/b/c 1,000.00 $5",
-    "pages 5-10, -3 and \u00ab quoted \u00bb", 'the "Good News" church\'s pantry', "Iglesia San José, Bronx", "हिंदू मंदिर, क्वींस द्वारा साझा",
+    "pages 5-10, -3 and \u00ab quoted \u00bb",
+    'the "Good News" church\'s pantry', "Iglesia San José, Bronx", "हिंदू मंदिर, क्वींस द्वारा साझा",
 ])
 def test_quick_line_breaks_are_uax14(text: str) -> None:
     """The quick break finder gives exactly uniseg's UAX #14 opportunities for the text it handles."""
