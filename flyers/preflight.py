@@ -314,6 +314,8 @@ TOUCH_PT = 0.3  # ink boxes must overlap by more than this (both ways) to collid
 SAFE_TOLERANCE_PT = 0.05
 SIZE_TOLERANCE_PT = 0.05
 BASELINE_TOLERANCE_PT = 0.6
+INK_SCALE = 4.0  # 288 dpi: a quarter point
+INK_ALPHA = 64  # of 255: anti-aliased edge pixels fainter than this are not ink
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,7 @@ class Ink:
     line: int  # index into PageInk.lines
     size: float  # type size in points
     char: str
+    run: int = -1  # index of the text object that draws it (for its rendered ink)
 
 
 @dataclass(frozen=True)
@@ -349,10 +352,11 @@ class PageInk:
     shapes: list[tuple[float, float, float, float]]  # vector paths and images, not meant to bleed
     runs: list[tuple[int, float, str]]  # (line index, type size, text) of every text object
     spaces: list[tuple[int, float]]  # (line index, x) of every space character
+    ink: InkTester | None = None  # rendered ink of the text runs, while the document is open
 
 
 def page_ink(source: Path | bytes) -> list[PageInk]:
-    """The ink of every page of a PDF (a path or its bytes)."""
+    """The ink of every page of a PDF (a path or its bytes): glyph boxes, lines, shapes."""
     data = source.read_bytes() if isinstance(source, Path) else source
     rises = _text_rises(data)
     document = pdfium.PdfDocument(data)
@@ -360,6 +364,47 @@ def page_ink(source: Path | bytes) -> list[PageInk]:
         return [_page_ink(document[i], i, rises[i]) for i in range(len(document))]
     finally:
         document.close()
+
+
+class InkTester:
+    """Whether a text run's rendered ink reaches into a rectangle (PDFium renders
+    each text object on its own, at INK_SCALE, only when a box overlap asks)."""
+
+    def __init__(self, document: pdfium.PdfDocument, page: pdfium.PdfPage, runs: list[Any],
+                 origin: tuple[float, float]) -> None:
+        self.document, self.page, self.runs, self.origin = document, page, runs, origin
+        self._masks: dict[int, tuple[Any, tuple[float, float, float, float]]] = {}
+
+    def touches(self, run: int, box: Box) -> bool:
+        """True when run ``run`` puts ink inside ``box`` (trim coordinates)."""
+        if run < 0:
+            return True
+        mask, (left, _bottom, _right, top) = self._mask(run)
+        ox, oy = self.origin
+        x0 = int((box[0] + ox - left) * INK_SCALE)
+        x1 = int((box[2] + ox - left) * INK_SCALE + 0.999)
+        y0 = int((top - (box[3] + oy)) * INK_SCALE)
+        y1 = int((top - (box[1] + oy)) * INK_SCALE + 0.999)
+        region = mask[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)]
+        return bool(region.size and region.any())
+
+    def _mask(self, run: int) -> tuple[Any, tuple[float, float, float, float]]:
+        if run not in self._masks:
+            obj = self.runs[run]
+            raw = pdfium_c.FPDFTextObj_GetRenderedBitmap(self.document.raw, self.page.raw, obj.raw,
+                                                         ctypes.c_float(INK_SCALE))
+            if not raw:
+                return _no_ink()
+            bitmap = pdfium.PdfBitmap.from_raw(raw)
+            pixels = bitmap.to_numpy()
+            self._masks[run] = (pixels[..., 3] > INK_ALPHA, obj.get_bounds())
+        return self._masks[run]
+
+
+def _no_ink() -> tuple[Any, tuple[float, float, float, float]]:
+    import numpy as np
+
+    return np.zeros((0, 0), dtype=bool), (0.0, 0.0, 0.0, 0.0)
 
 
 def _text_rises(data: bytes) -> list[list[float]]:
@@ -397,9 +442,12 @@ def _rises_in(holder: Any, seen: set[tuple[int, int]]) -> list[float]:
     return rises
 
 
-def _page_ink(page: pdfium.PdfPage, index: int, rises: list[float]) -> PageInk:
+def _page_ink(page: pdfium.PdfPage, index: int, rises: list[float],
+              document: pdfium.PdfDocument | None = None) -> PageInk:
     left, bottom, right, top = page.get_trimbox()
     texts: dict[int, tuple[float, float]] = {}  # text object address -> (baseline, size)
+    run_index: dict[int, int] = {}
+    run_objects: list[Any] = []
     shapes = []
     count = 0
     for obj in page.get_objects(max_depth=4):
@@ -409,7 +457,10 @@ def _page_ink(page: pdfium.PdfPage, index: int, rises: list[float]) -> PageInk:
             count += 1
             baseline = round(f - rise * d - bottom, 1)
             size = obj.get_font_size() * math.sqrt(abs(a * d - b * c))
-            texts[ctypes.cast(obj.raw, ctypes.c_void_p).value or 0] = (baseline, size)
+            address = ctypes.cast(obj.raw, ctypes.c_void_p).value or 0
+            texts[address] = (baseline, size)
+            run_index[address] = len(run_objects)
+            run_objects.append(obj)
         elif obj.type in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE) and obj.level == 0:
             x0, y0, x1, y1 = obj.get_bounds()
             box = (x0 - left, y0 - bottom, x1 - left, y1 - bottom)
@@ -437,11 +488,13 @@ def _page_ink(page: pdfium.PdfPage, index: int, rises: list[float]) -> PageInk:
                 continue
             if x1 - x0 <= 0 or y1 - y0 <= 0:
                 continue
-            glyphs.append(Ink(x0 - left, y0 - bottom, x1 - left, y1 - bottom, line_of[baseline], size, char))
+            glyphs.append(Ink(x0 - left, y0 - bottom, x1 - left, y1 - bottom, line_of[baseline], size, char,
+                              run_index[key]))
         runs = [(line_of[texts[k][0]], texts[k][1], "".join(v)) for k, v in run_text.items()]
     finally:
         textpage.close()
-    return PageInk(index + 1, right - left, top - bottom, glyphs, lines, shapes, runs, spaces)
+    tester = InkTester(document, page, run_objects, (left, bottom)) if document is not None else None
+    return PageInk(index + 1, right - left, top - bottom, glyphs, lines, shapes, runs, spaces, tester)
 
 
 def _lines(baselines: list[float]) -> tuple[dict[float, int], list[Line]]:
@@ -514,14 +567,35 @@ def collision_problems(page: PageInk) -> list[str]:
             wide = np.minimum(first[:, None, 2], second[None, :, 2]) - np.maximum(first[:, None, 0], second[None, :, 0])
             tall = np.minimum(first[:, None, 3], second[None, :, 3]) - np.maximum(first[:, None, 1], second[None, :, 1])
             depth = np.where((wide > TOUCH_PT) & (tall > TOUCH_PT), np.minimum(wide, tall), 0.0)
-            if depth.max() > 0:
-                i, j = np.unravel_index(int(depth.argmax()), depth.shape)
-                x = (max(first[i, 0], second[j, 0]) + min(first[i, 2], second[j, 2])) / 2
-                y = (max(first[i, 1], second[j, 1]) + min(first[i, 3], second[j, 3])) / 2
-                upper, lower = sorted((page.lines[a].number, page.lines[b].number))
-                problems.append(f"line {upper} collides with line {lower} at x={x:.0f} pt, y={y:.0f} pt, "
-                                f"{depth[i, j]:.1f} pt deep ({_near(page, a)} / {_near(page, b)})")
+            for flat in np.argsort(depth, axis=None)[::-1]:
+                i, j = np.unravel_index(int(flat), depth.shape)
+                if depth[i, j] <= 0:
+                    break
+                one, other = page.glyphs[members[a][i]], page.glyphs[members[b][j]]
+                if _ink_meets(page, one, other):
+                    problems.append(_collision(page, a, b, one, other, float(depth[i, j])))
+                    break
     return problems
+
+
+def _ink_meets(page: PageInk, one: Ink, other: Ink) -> bool:
+    """A glyph's ink box overlaps the other glyph's actual ink (rendered), either way.
+
+    Boxes alone overstate it for Nastaliq, whose glyphs are diagonal strokes in
+    tall boxes; without a renderer at hand (``page_ink``), the boxes decide.
+    """
+    if page.ink is None:
+        return True
+    return page.ink.touches(other.run, (one.x0, one.y0, one.x1, one.y1)) or \
+        page.ink.touches(one.run, (other.x0, other.y0, other.x1, other.y1))
+
+
+def _collision(page: PageInk, a: int, b: int, one: Ink, other: Ink, depth: float) -> str:
+    x = (max(one.x0, other.x0) + min(one.x1, other.x1)) / 2
+    y = (max(one.y0, other.y0) + min(one.y1, other.y1)) / 2
+    upper, lower = sorted((page.lines[a].number, page.lines[b].number))
+    return (f"line {upper} collides with line {lower} at x={x:.0f} pt, y={y:.0f} pt, {depth:.1f} pt deep "
+            f"({_near(page, a)} / {_near(page, b)})")
 
 
 def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -632,11 +706,18 @@ def layout_problems(pdf: Path | bytes, fmt: Format, language: Language,
     """
     areas = list(reserved)
     problems = []
-    for page in page_ink(pdf):
-        boxes = tuple(box for index, box in areas if index == page.number - 1)
-        found = (safe_area_problems(page, fmt.safe_margin.pt, boxes) + collision_problems(page)
-                 + type_size_problems(page, fmt.min_font_size.pt) + lone_word_problems(page, language))
-        problems += [f"{label or language.tag + '/' + fmt.name} p{page.number}: {p}" for p in found]
+    data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
+    rises = _text_rises(data)
+    document = pdfium.PdfDocument(data)
+    try:
+        for index in range(len(document)):
+            page = _page_ink(document[index], index, rises[index], document)
+            boxes = tuple(box for number, box in areas if number == index)
+            found = (safe_area_problems(page, fmt.safe_margin.pt, boxes) + collision_problems(page)
+                     + type_size_problems(page, fmt.min_font_size.pt) + lone_word_problems(page, language))
+            problems += [f"{label or language.tag + '/' + fmt.name} p{page.number}: {p}" for p in found]
+    finally:
+        document.close()
     return problems
 
 
