@@ -17,7 +17,7 @@ from flyers import preflight
 from flyers.build import BuildRequest, build
 from flyers.campaign import load_campaign
 from flyers.errors import RenderError
-from flyers.fontstack import fontconfig_file, font_weight, load_fonts
+from flyers.fontstack import font_weight, fontconfig_file, load_fonts
 from flyers.languages import resolve_all
 from flyers.render import drop_doubled_stops, render_html, time_markup, typeset
 
