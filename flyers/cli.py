@@ -212,13 +212,16 @@ def check(workspace: Path, out: Path | None, sheets: Path | None) -> None:
               help="Package folder (default: WORKSPACE/output/batch/<orders name>); a .zip is written beside it.")
 @click.option("--mode", type=click.Choice(["copies", "sequenced"]), default="copies", show_default=True,
               help="copies: each distinct sheet once with its copy count; sequenced: every piece, cut-and-stack.")
-@click.option("--sheet", type=click.Choice(["letter", "tabloid", "12x18", "a4", "sra3"]), default=None,
-              help="Press sheet size (default per format: cards 12x18, half-letter tabloid 2-up...).")
+@click.option("--sheet", type=click.Choice(["letter", "tabloid", "12x18", "13x19", "a4", "sra3"]), default=None,
+              help="Press sheet size (default: 13x19, a4 on SRA3; marks and slug stay 0.375 in inside the edge).")
+@click.option("--lift", type=click.IntRange(1, 100_000), default=None,
+              help="Sequenced mode: sheets per guillotine lift, each cut and stacked on its own "
+                   "(default: 3 in of the format's stock, from [print.stock] caliper_in).")
 @click.option("--output-intent", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The shop's CMYK output ICC profile (default: GRACoL 2006 coated).")
 @handle_errors
 def batch(workspace: Path, orders: Path | None, out: Path | None, mode: str, sheet: str | None,
-          output_intent: Path | None) -> None:
+          lift: int | None, output_intent: Path | None) -> None:
     """Make a print-shop package from ORDERS.csv (default: the campaign's print plan)."""
     from .batch import BatchRequest, orders_for_campaign, run_batch
     from .campaign import load_campaign
@@ -227,7 +230,7 @@ def batch(workspace: Path, orders: Path | None, out: Path | None, mode: str, she
     folder = out or workspace / "output" / "batch" / orders.stem
     with console.status("imposing and stamping"):
         result = run_batch(BatchRequest(root=workspace, orders=orders, out=folder, mode=mode, sheet=sheet,
-                                        output_intent=output_intent))
+                                        output_intent=output_intent, lift=lift))
     out_console.print(f"{result.folder}: {result.total_pieces:,} pieces in {result.print_files} print file(s); "
                       f"{result.zip_path.name} beside it. Check with: cd {result.folder} && sha256sum -c SHA256SUMS")
 

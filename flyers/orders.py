@@ -12,17 +12,39 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .campaign import Campaign
 from .errors import OrdersError
 
 REQUIRED_COLUMNS = ("distributor_id", "distributor_name", "language", "format", "quantity")
-OPTIONAL_COLUMNS = ("contact",)
+ADDRESS_COLUMNS = ("address", "city", "region", "postal_code", "country")
+OPTIONAL_COLUMNS = ("contact", *ADDRESS_COLUMNS)
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 MAX_QUANTITY = 1_000_000
 MAX_NAME = 120
+
+
+class ShipTo(NamedTuple):
+    """Where a distributor's box goes (optional columns; for the shop's delivery, never on a flyer)."""
+
+    address: str = ""  # street and number
+    city: str = ""
+    region: str = ""  # state
+    postal_code: str = ""
+    country: str = ""  # ISO 3166 two-letter code
+
+    def __bool__(self) -> bool:
+        return any(self)
+
+    def lines(self) -> list[str]:
+        """As written on a box: street; city, region postal code; country."""
+        place = " ".join(p for p in (f"{self.city}," if self.city and (self.region or self.postal_code)
+                                     else self.city, self.region, self.postal_code) if p)
+        return [line for line in (self.address, place, self.country) if line]
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,7 @@ class Order:
     format: str
     quantity: int
     contact: str = ""
+    ship_to: ShipTo = field(default_factory=ShipTo)
 
 
 @dataclass(frozen=True)
@@ -46,6 +69,7 @@ class Distributor:
     name: str
     contact: str
     orders: tuple[Order, ...]
+    ship_to: ShipTo = field(default_factory=ShipTo)
 
     @property
     def pieces(self) -> int:
@@ -131,10 +155,13 @@ def _parse_row(path: Path, number: int, header: list[str], row: list[str], campa
     if cells["format"] not in campaign.formats:
         bad("format", f"{cells['format']!r} is not a campaign format ({', '.join(campaign.formats)})")
     quantity = _quantity(cells["quantity"], bad)
+    ship_to = ShipTo(*(cells.get(c, "") for c in ADDRESS_COLUMNS))
+    if ship_to.country and not COUNTRY_RE.match(ship_to.country):
+        bad("country", f"{ship_to.country!r} must be a two-letter ISO 3166 code such as US")
     if len(problems) != before:
         return None
     return Order(number, ident, name, cells["language"], cells["format"], quantity,
-                 cells.get("contact", ""))
+                 cells.get("contact", ""), ship_to)
 
 
 def _quantity(value: str, bad: Callable[[str, str], None]) -> int:
@@ -156,4 +183,5 @@ def distributors(orders: list[Order]) -> list[Distributor]:
     for order in orders:
         grouped.setdefault(order.distributor_id, []).append(order)
     return [Distributor(ident, lines[0].distributor_name, next((o.contact for o in lines if o.contact), ""),
-                        tuple(lines)) for ident, lines in grouped.items()]
+                        tuple(lines), next((o.ship_to for o in lines if o.ship_to), ShipTo()))
+            for ident, lines in grouped.items()]

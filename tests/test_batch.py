@@ -99,9 +99,10 @@ def test_layout_and_ticket_agree(sequenced: Path) -> None:
     job = json.loads((sequenced / "job.json").read_text("utf-8"))
     cards = next(f for f in job["print_files"] if f["format"] == "card")
     assert cards["trim_in"] == [3.5, 2.0] and cards["bleed_in"] == 0.125
-    assert cards["sheet"] == "12x18" and cards["pieces_per_sheet"] == 21
+    assert cards["sheet"] == "13x19" and cards["pieces_per_sheet"] == 21
     assert cards["sides"] == 2 and cards["flip_edge"] == "long"
-    assert cards["sheets"] == 4  # 76 cards, 21 a sheet
+    assert cards["layouts"] == cards["press_sheets"] == 4  # 76 cards, 21 a sheet
+    assert cards["impressions"] == 8  # both sides
     with pikepdf.open(sequenced / cards["path"]) as pdf:
         assert len(pdf.pages) == 8  # fronts and backs
         content = pdf.pages[0].Contents.read_bytes()
@@ -134,7 +135,7 @@ def test_sequenced_cut_and_stack_yields_distributor_order(sequenced: Path, small
     cards = next(f for f in job["print_files"] if f["format"] == "card")
     # What the imposition put in each slot, read back from the sheets themselves.
     read: list[list[str | None]] = []
-    for sheet in range(cards["sheets"]):
+    for sheet in range(cards["layouts"]):
         found = qr_by_slot(sequenced / cards["path"], 2 * sheet, cards["slots"], cards["trim_in"])
         read.append([found.get(slot) for slot in range(cards["pieces_per_sheet"])])
     stacks = [link for slot in range(cards["pieces_per_sheet"]) for sheet in read if (link := sheet[slot])]
