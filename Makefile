@@ -22,9 +22,10 @@ NODE_PACKAGES := $(if $(and $(shell command -v node),$(shell command -v npm)),,n
 # Debian packages: Pango/HarfBuzz for WeasyPrint, GNU gettext (msgfmt --check),
 # poppler (pdffonts, pdfinfo, pdftoppm), qpdf, Ghostscript (ink coverage), and
 # Chromium, which the download site's tests drive with Playwright (never a
-# browser Playwright downloads itself).
+# browser Playwright downloads itself), and espeak-ng + opus-tools for
+# `flyers audio`'s computer-voice drafts.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
-                gettext poppler-utils qpdf ghostscript chromium $(NODE_PACKAGES)
+                gettext poppler-utils qpdf ghostscript chromium espeak-ng opus-tools $(NODE_PACKAGES)
 NODE_STAMP := node_modules/.installed
 
 .PHONY: flyers test install system-packages lint fonts clean bench node lock lock-upgrade

@@ -21,10 +21,12 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 
 from . import __version__, catalogs
+from .audio import copy_to_output
 from .campaign import Campaign, Format, load_campaign, source_date
 from .errors import CatalogError, FlyersError, RenderError
 from .files import clean_temp_files, has_digest, sha256_bytes, write_bytes, write_json
 from .fontstack import FontBook, fontconfig_file, load_fonts
+from .home import home_piece, sheet_pdf, sheets_for
 from .languages import Language, SpokenLanguage, primary_spoken, resolve_all, resolve_spoken
 from .preflight import LAYOUT_RULES
 from .qr import QRCode, encode, module_mm
@@ -65,16 +67,17 @@ class Artifact:
     path: str
     language: str
     format: str
-    variant: str  # "home" or "print"
+    variant: str  # "home", "print" or "home-sheet"
     pages: int
     sha256: str
     review_status: str
     font_size_pt: float
     source: str = ""  # hash of everything that made this file: a rebuild skips it when unchanged
     spoken: str = ""  # the spoken language a card or interpreter card names (per_spoken_language formats)
+    sheet: str = ""  # home sheets only: the paper ("letter", "a4") the copies are laid out on
 
     def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "sheet" or v}
 
 
 @dataclass
@@ -277,27 +280,30 @@ def pieces(build_plan: Plan) -> list[tuple[str, str, catalogs.LoadedCatalog, Spo
 
 
 def _cache_get(cache: Path, key: str) -> Master | None:
-    pdf, meta = cache / f"{key}.pdf", cache / f"{key}.json"
-    if not (pdf.is_file() and meta.is_file()):
+    pdf, meta, home = cache / f"{key}.pdf", cache / f"{key}.json", cache / f"{key}.home.pdf"
+    if not (pdf.is_file() and meta.is_file() and home.is_file()):
         return None
     try:
         info = json.loads(meta.read_text("utf-8"))
-        data = pdf.read_bytes()
-        if sha256_bytes(data) != info["sha256"]:
+        data, home_data = pdf.read_bytes(), home.read_bytes()
+        if sha256_bytes(data) != info["sha256"] or sha256_bytes(home_data) != info["home_sha256"]:
             return None
         from .render import Area, Slot
 
         return Master(pdf=data, pages=info["pages"], font_size_pt=info["font_size_pt"],
                       slots=tuple(Slot(**s) for s in info["slots"]), text=info["text"],
-                      imprints=tuple(Area(**a) for a in info["imprints"]), layout=tuple(info["layout"]))
+                      imprints=tuple(Area(**a) for a in info["imprints"]), layout=tuple(info["layout"]),
+                      home_pdf=home_data)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def _cache_put(cache: Path, key: str, master: Master) -> None:
     write_bytes(cache / f"{key}.pdf", master.pdf)
+    write_bytes(cache / f"{key}.home.pdf", master.home_pdf)
     write_json(cache / f"{key}.json", {
-        "sha256": sha256_bytes(master.pdf), "pages": master.pages, "font_size_pt": master.font_size_pt,
+        "sha256": sha256_bytes(master.pdf), "home_sha256": sha256_bytes(master.home_pdf),
+        "pages": master.pages, "font_size_pt": master.font_size_pt,
         "slots": [s.__dict__ for s in master.slots], "text": master.text,
         "imprints": [a.__dict__ for a in master.imprints], "layout": list(master.layout),
     })
@@ -338,7 +344,7 @@ def artifact_paths(tag: str, fmt: str, folder: str = "flyers") -> dict[str, str]
 
 
 def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master], out: Path) -> list[Artifact]:
-    """Stamp QR codes, cut home and print versions, write them and the manifest.
+    """Stamp QR codes, cut home and print versions and home sheets, write them and the manifest.
 
     A file whose inputs (master, link, cut) are unchanged and whose bytes are
     still what the manifest says is left alone: a warm rebuild stamps nothing.
@@ -348,6 +354,16 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
     artifacts: list[Artifact] = []
     pending: list[tuple[Path, bytes]] = []
     primaries = primary_spoken(campaign, build_plan.spoken)
+
+    def cut(rel: str, source: str, make: Callable[..., bytes], *args: object) -> tuple[str, bytes | None]:
+        """(sha256, new bytes or None when the file on disk is still current)."""
+        old = previous.get(rel)
+        if old and old.get("source") == source and has_digest(out / rel, str(old.get("sha256"))):
+            return str(old["sha256"]), None
+        data = make(*args)
+        pending.append((out / rel, data))
+        return sha256_bytes(data), data
+
     for (tag, name), master in sorted(rendered.items()):
         fmt = campaign.formats[name]
         extra = build_plan.spoken[tag.removeprefix(SPOKEN_PREFIX)] if tag.startswith(SPOKEN_PREFIX) else None
@@ -357,21 +373,35 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
         code = qr_code(campaign, catalog.language, fmt, master)
         status = "source" if catalog.source else catalog.review.status
         out_tag, folder = (extra.tag, "spoken") if extra else (tag, "flyers")
-        for variant, rel in artifact_paths(out_tag, name, folder).items():
-            source = sha256_bytes(f"{master.key}\0{code.link if code else ''}\0{variant}".encode())[:32]
-            old = previous.get(rel)
-            if old and old.get("source") == source and has_digest(out / rel, str(old.get("sha256"))):
-                digest = str(old["sha256"])
+        link = code.link if code else ""
+        paths = artifact_paths(out_tag, name, folder)
+        alt = qr_alt(catalog, link)
+        home_data: bytes | None = None
+        for variant, rel in paths.items():
+            source = sha256_bytes(f"{master.key}\0{link}\0{variant}".encode())[:32]
+            if variant == "home":
+                digest, home_data = cut(rel, source, home_piece, master.home_pdf, master.slots, code, rel, alt)
             else:
-                data = single_piece(master.pdf, master.slots, code, f"{rel}", home=variant == "home")
-                pending.append((out / rel, data))
-                digest = sha256_bytes(data)
+                digest, _ = cut(rel, source, single_piece, master.pdf, master.slots, code, rel, False)
             artifacts.append(Artifact(rel, catalog.language.tag, name, variant, master.pages, digest, status,
                                       master.font_size_pt, source, spoken_tag))
+        for sheet in [] if extra else sheets_for(name, fmt.width.pt, fmt.height.pt):  # written languages only
+            rel = f"{folder}/{out_tag}/kyr-{out_tag}-{sheet.name}.pdf"
+            source = sha256_bytes(f"{master.key}\0{link}\0{sheet.name}".encode())[:32]
+            piece = home_data if home_data is not None else (out / paths["home"]).read_bytes()
+            digest, _ = cut(rel, source, sheet_pdf, piece, sheet, rel)
+            artifacts.append(Artifact(rel, catalog.language.tag, name, "home-sheet", master.pages, digest, status,
+                                      master.font_size_pt, source, spoken_tag, sheet=sheet.paper))
     for path, data in pending:
         write_bytes(path, data)
-    write_manifest(out, artifacts)
+    write_manifest(out, artifacts, copy_to_output(campaign, sorted({a.language for a in artifacts}), out))
     return artifacts
+
+
+def qr_alt(catalog: catalogs.LoadedCatalog, link: str) -> str:
+    """The QR code's alternative text in the flyer's language: its caption and its link."""
+    caption = catalog.gettext("Scan for more information and help:") or ""
+    return f"QR: {caption} {link}".replace("  ", " ").strip()
 
 
 def _manifest_entries(out: Path) -> dict[str, dict[str, object]]:
@@ -382,12 +412,18 @@ def _manifest_entries(out: Path) -> dict[str, dict[str, object]]:
         return {}
 
 
-def write_manifest(out: Path, artifacts: list[Artifact]) -> None:
-    """Merge new artifacts into output/manifest.json, dropping entries whose file is gone."""
+def write_manifest(out: Path, artifacts: list[Artifact], audio: list[dict[str, object]] | None = None) -> None:
+    """Merge new artifacts into output/manifest.json, dropping entries whose file is gone.
+
+    ``audio`` lists the recordings copied to output/audio/ (see flyers.audio).
+    """
     entries = {path: e for path, e in _manifest_entries(out).items() if (out / path).is_file()}
     for artifact in artifacts:
         entries[artifact.path] = artifact.as_dict()
-    write_json(out / MANIFEST, {"artifacts": [entries[k] for k in sorted(entries)]})
+    manifest: dict[str, object] = {"artifacts": [entries[k] for k in sorted(entries)]}
+    if audio:
+        manifest["audio"] = audio
+    write_json(out / MANIFEST, manifest)
 
 
 def check_layout(rendered: dict[tuple[str, str], Master]) -> None:

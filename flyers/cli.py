@@ -489,6 +489,21 @@ def site(workspace: Path, out: Path | None) -> None:
 
 @main.command()
 @workspace_option
+@click.option("--lang", "-l", "languages", multiple=True, metavar="TAG", help="Only this language (repeatable).")
+@click.option("--replace", is_flag=True, help="Redo earlier computer drafts (recordings are never replaced).")
+@handle_errors
+def audio(workspace: Path, languages: tuple[str, ...], replace: bool) -> None:
+    """Draft a computer reading (espeak-ng) into audio/ for languages with no recording."""
+    from .audio import draft
+    from .campaign import load_campaign
+
+    for tag, what in draft(load_campaign(workspace), languages, replace).items():
+        out_console.print(f"{tag}: {what}")
+    out_console.print("drafts are labelled \"computer voice, draft\" on the site; replace them with recordings")
+
+
+@main.command()
+@workspace_option
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -775,6 +775,10 @@ def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt
     problems = []
     if sha256_file(path) != entry.get("sha256"):
         problems.append("sha256 differs from the manifest")
+    if entry.get("variant") == "home-sheet":  # several copies on a paper size: its own checks
+        from .home import sheet_problems
+
+        return problems + sheet_problems(path, entry, link, fmt.has_qr)
     with pikepdf.open(path) as pdf:
         pages = len(pdf.pages)
     if pages != fmt.pages or pages != entry.get("pages"):

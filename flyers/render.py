@@ -80,6 +80,7 @@ class Master:
     imprints: tuple[Area, ...] = ()
     key: str = ""  # the content hash it is cached under
     layout: tuple[str, ...] = ()  # what the layout checks found (preflight.layout_problems); () = fine
+    home_pdf: bytes = b""  # the same layout for screens and home printers: tagged, no output intent
 
 
 def cmyk_css(values: tuple[float, float, float, float]) -> str:
@@ -411,7 +412,7 @@ def _descendants(box: Any) -> Any:
 
 
 def write_master_pdf(document: Any, identifier: bytes, pdfx: bool,
-                     edit: Callable[[Any], None] | None = None) -> bytes:
+                     edit: Callable[[Any], None] | None = None, tagged: bool = False) -> bytes:
     """Serialise a laid-out document; PDF/X-4 when a CMYK output intent is present.
 
     WeasyPrint writes it uncompressed and qpdf compresses it: pydyf compresses
@@ -427,6 +428,8 @@ def write_master_pdf(document: Any, identifier: bytes, pdfx: bool,
     options: dict[str, Any] = {"pdf_identifier": identifier, "uncompressed_pdf": True}
     if pdfx:
         options["pdf_variant"] = "pdf/x-4"
+    elif tagged:
+        options["pdf_variant"] = "pdf/ua-1"
     raw = document.write_pdf(**options)
     assert isinstance(raw, bytes)
     with pikepdf.open(io.BytesIO(raw)) as pdf:
@@ -483,12 +486,36 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
         raise RenderError(f"templates/{fmt.template}: no QR slot: an element with id '{QR_SLOT_ID}' holding "
                           f"an empty one with id '{QR_SLOT_ID}{END_SUFFIX}' at its bottom-right corner")
     pdf = write_master_pdf(document, identifier, pdfx=options.profile is not None)
+    home = write_master_pdf(document, identifier, pdfx=False, edit=drop_output_intent, tagged=True)
     from .preflight import layout_problems, reserved_areas  # preflight imports this module
 
     tag = spoken.tag if spoken is not None else catalog.language.tag
     findings = layout_problems(pdf, fmt, catalog.language, reserved_areas(slots, imprints), f"{tag}/{fmt.name}")
     return Master(pdf=pdf, pages=len(document.pages), font_size_pt=size, slots=slots, text=visible_text(html),
-                  imprints=imprints, layout=tuple(findings))
+                  imprints=imprints, layout=tuple(findings), home_pdf=home)
+
+
+def drop_output_intent(pdf: Any) -> None:
+    """Remove the print condition from a master meant for screens and home printers.
+
+    The home master is written from the same layout as the PDF/X one (so the two
+    cuts never differ by a line break), and WeasyPrint embeds the CMYK profile
+    named by ``@color-profile`` as an output intent and as an ICCBased colour
+    space.  The colours themselves are drawn as DeviceCMYK, so removing both
+    leaves device colours and 194 KB less; qpdf drops the now unreferenced profile.
+    """
+    import pikepdf
+
+    if "/OutputIntents" in pdf.Root:
+        del pdf.Root["/OutputIntents"]
+    for page in pdf.pages:
+        spaces = page.obj.get("/Resources", {}).get("/ColorSpace")
+        if spaces is None:
+            continue
+        for name in list(spaces.keys()):
+            space = spaces[name]
+            if isinstance(space, pikepdf.Array) and len(space) and space[0] == pikepdf.Name.ICCBased:
+                del spaces[name]
 
 
 def _sizes(fmt: Format) -> list[float]:
