@@ -271,7 +271,10 @@ def render_html(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: 
 UNSPACED_SCRIPTS = {"Hans", "Hant", "Jpan", "Thai", "Laoo", "Khmr", "Mymr", "Tibt"}
 # The last two words of a block: a word, one space, then the last word (inline tags
 # around it allowed), then the block's end tag.
-_LAST_SPACE = re.compile(r"(?:(?<=[^\s<>])|(?<=</b>)|(?<=</bdi>)|(?<=</strong>)|(?<=</em>)|(?<=</span>))[ ](?=(?:<[^>]+>)*[^\s<>]{1,16}(?:<[^>]+>)*\s*</(?:li|p|h1|h2|h3|figcaption)>)")  # noqa: E501
+_LAST_SPACE = re.compile(
+    r"(?:(?<=[^\s<>])|(?<=</b>)|(?<=</bdi>)|(?<=</strong>)|(?<=</em>)|(?<=</span>))"
+    r"[ ](?=(?:<[^>]+>)*[^\s<>]{1,16}(?:<[^>]+>)*\s*</(?:li|p|h1|h2|h3|figcaption)>)"
+)
 _HANGUL_PAIR = re.compile(r"(?<=[\uac00-\ud7a3])(?=[\uac00-\ud7a3])")
 
 
