@@ -98,8 +98,18 @@ class FontBook:
                 and ord(c) not in cmap]
 
 
-def load_fonts(folder: Path) -> FontBook:
-    """Read ``fonts/fonts.toml`` and check every file it names exists."""
+MEDIA = ("print", "screen")
+
+
+def load_fonts(folder: Path, medium: str = "print") -> FontBook:
+    """Read ``fonts/fonts.toml`` and check every file it names exists.
+
+    ``medium`` "screen" lays the ``[screen.languages]`` table over ``[languages]``:
+    a display style that needs more line height than a one-page flyer can give
+    (Urdu's Nastaliq) is for the download site, whose pages scroll.
+    """
+    if medium not in MEDIA:
+        raise ValueError(f"medium must be one of {MEDIA}, not {medium!r}")
     path = folder / FONTS_FILE
     try:
         data = tomllib.loads(path.read_text("utf-8"))
@@ -122,6 +132,11 @@ def load_fonts(folder: Path) -> FontBook:
                 if name not in families:
                     problems.append(f"[{section}] {key}: family {name!r} is not under [families]")
             stacks[section][key] = tuple(names)
+    screen = data.get("screen", {}).get("languages", {})
+    for key, names in screen.items():
+        problems += [f"[screen.languages] {key}: family {n!r} is not under [families]" for n in names if n not in families]
+    if medium == "screen":
+        stacks["languages"] = {**stacks["languages"], **{k: tuple(v) for k, v in screen.items()}}
     if problems:
         raise ConfigError(f"{path}: {len(problems)} problem(s)", problems)
     return FontBook(folder, families, stacks["scripts"], stacks["languages"])

@@ -443,6 +443,10 @@ def write_master_pdf(document: Any, identifier: bytes, pdfx: bool,
         return out.getvalue()
 
 
+# Smaller sizes tried when the largest that fits fails a layout check.
+RELAYOUT_TRIES = 3
+
+
 def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
                   options: PrintOptions, identifier: bytes, spoken: SpokenLanguage | None = None) -> Master:
     """Render one (language, format) at the largest type size that fits its pages.
@@ -478,7 +482,26 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
             f"the format's min_font_size {fmt.min_font_size.css} (campaign.toml [formats.{fmt.name}]); "
             "shorten the translation or raise the format's size"
         )
-    size, html, document = best
+    master = _master(campaign, fmt, catalog, options, identifier, spoken, best)
+    # A line break can go wrong at one size and not the next (a word left alone,
+    # ink a hair outside the safe area): try a few smaller sizes before failing.
+    tried = 0
+    for size in (s for s in sizes if s < best[0]):
+        if not master.layout or tried == RELAYOUT_TRIES:
+            break
+        tried += 1
+        html, document = layout(campaign, fmt, catalog, fonts, options, size)
+        if len(document.pages) <= fmt.pages:
+            candidate = _master(campaign, fmt, catalog, options, identifier, spoken, (size, html, document))
+            if not candidate.layout:
+                master = candidate
+    return master
+
+
+def _master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, options: PrintOptions, identifier: bytes,
+            spoken: SpokenLanguage | None, laid_out: tuple[float, str, Any]) -> Master:
+    """Write one layout's PDFs (print and home cuts) and run the layout checks on it."""
+    size, html, document = laid_out
     if len(document.pages) != fmt.pages:
         raise RenderError(
             f"{catalog.language.tag}/{fmt.name}: rendered {len(document.pages)} page(s), "
