@@ -7,6 +7,7 @@ output/ or cache, and the slow full-campaign build happens once per session.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,9 +29,21 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
                           text=True, check=False, env=env)
 
 
-def copy_workspace(target: Path) -> Path:
-    """A fresh copy of the default workspace (as `flyers init` makes it)."""
+def copy_workspace(target: Path, spoken: bool = False) -> Path:
+    """A fresh copy of the default workspace (as `flyers init` makes it).
+
+    Without ``spoken`` the copy drops the campaign's ``[spoken]`` table: each of
+    its ~100 spoken languages adds a wallet card and an interpreter card (and
+    their print cuts) to every build of the card formats, which tests about
+    anything else need not pay for.  Tests of spoken languages, and the build
+    of the whole campaign, keep it.
+    """
     init_workspace(target)
+    if not spoken:
+        toml = target / "campaign.toml"
+        text, count = re.subn(r"^\[spoken\]\n.*?(?=^\[|\Z)", "", toml.read_text("utf-8"), flags=re.S | re.M)
+        assert count == 1, "campaign.toml has no [spoken] table"
+        toml.write_text(text, "utf-8")
     return target
 
 
@@ -50,7 +63,7 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def full_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole default campaign, every language and format."""
-    root = copy_workspace(tmp_path_factory.mktemp("full") / "campaign")
+    root = copy_workspace(tmp_path_factory.mktemp("full") / "campaign", spoken=True)
     build(BuildRequest(root=root, out=root / "output"))
     return root
 

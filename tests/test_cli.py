@@ -51,11 +51,13 @@ def test_build_check_and_listings(workspace: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "card" in result.stdout and "es" in result.stdout
     manifest = json.loads((workspace / "output" / "manifest.json").read_text("utf-8"))
+    # The home and print cuts, and the home sheets of cards (letter and A4 paper).
     assert {a["path"] for a in manifest["artifacts"]} == {
-        "flyers/es/kyr-es-card.pdf", "flyers/es/kyr-es-card-print.pdf"}
+        "flyers/es/kyr-es-card.pdf", "flyers/es/kyr-es-card-print.pdf",
+        "flyers/es/kyr-es-card-sheet-letter.pdf", "flyers/es/kyr-es-card-sheet-a4.pdf"}
     check = run_cli("check", "-w", str(workspace))
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "2 files checked" in check.stdout
+    assert "4 files checked" in check.stdout
     languages = run_cli("languages", "-w", str(workspace), "--json")
     rows = json.loads(languages.stdout)
     arabic = next(r for r in rows if r["tag"] == "ar")

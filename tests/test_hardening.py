@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -64,7 +65,7 @@ def all_objects_text(path: Path) -> bytes:
 def test_hostile_translation_is_stripped_reported_and_never_fetched(workspace: Path) -> None:
     po = workspace / "translations/es/LC_MESSAGES/messages.po"
     set_msgstr(po, "Know Your Rights", HOSTILE)
-    set_msgstr(po, "Ask for an interpreter in your language.",
+    set_msgstr(po, "You can ask for an interpreter who speaks your language.",
                '<a href="http://evil.example/">Pida</a> un intérprete <iframe src="file:///etc/passwd"></iframe>')
     build(BuildRequest(root=workspace, out=workspace / "output", languages=("es",), formats=("letter", "card")))
     passwd = Path("/etc/passwd").read_bytes()[:40]
@@ -91,7 +92,9 @@ def test_hostile_translation_is_stripped_reported_and_never_fetched(workspace: P
                                        '<img src="../../../../etc/hostname">'])
 def test_fetcher_refuses_anything_outside_the_workspace(workspace: Path, reference: str) -> None:
     template = workspace / "templates" / "flyer.html"
-    template.write_text(template.read_text("utf-8").replace("<main>", "<main>" + reference, 1), "utf-8")
+    html = template.read_text("utf-8")
+    assert "<main " in html
+    template.write_text(html.replace("<main ", reference + "<main ", 1), "utf-8")
     result = run_cli("build", "-w", str(workspace), "-l", "en", "-f", "letter")
     assert result.returncode == 1
     assert "refused to fetch" in result.stderr and "Traceback" not in result.stderr
@@ -108,7 +111,9 @@ def test_build_without_network_gives_identical_output(tmp_path: Path) -> None:
                                  "-l", "es", "-l", "ar"], capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
         outputs.append(hashes(workspace / "output"))
-    assert outputs[0] == outputs[1] and len(outputs[0]) == 2 * 6 * 2 + 1
+    manifest = json.loads((workspace / "output/manifest.json").read_text("utf-8"))
+    assert outputs[0] == outputs[1] and len(outputs[0]) == len(manifest["artifacts"]) + 1
+    assert {a["language"] for a in manifest["artifacts"]} == {"es", "ar"} and len(manifest["artifacts"]) >= 2 * 6 * 2
 
 
 # --- pathological input ------------------------------------------------------------------------
@@ -151,7 +156,7 @@ BAD_CAMPAIGN = [
     ('tint = [10, 4, 0, 0]', 'tint = [10, 4, 0]', r"\[colours\] tint: must be four CMYK percentages"),
     ('signed = 2026-02-06', 'signed = "February"', r"\[facts\] signed: must be a date"),
     ('margin = "0.5in"', 'margin = "-1in"', r"\[formats\.letter\] margin: must be a length"),
-    ('min_font_size = "10pt"', 'min_font_size = "40pt"', r"min_font_size: must not be larger than font_size"),
+    ('min_font_size = "8.5pt"', 'min_font_size = "40pt"', r"min_font_size: must not be larger than font_size"),
     ('opens = "09:00"', 'opens = "nine"', r"\[contacts\.legal\] opens: must be a time"),
     ('phone = "(800) 566-7636"', 'phone = "call us"', r"\[contacts\.state\] phone: must be a phone number"),
     ('"tr",\n]', '"tr", "th",\n]', r"fonts\.toml: no font stack for script 'Thai' \(language th\)"),

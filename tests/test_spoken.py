@@ -43,7 +43,7 @@ def spoken(campaign, languages):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def cards(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The card formats (made per spoken language) of en, es and zh-Hans, built once."""
-    root = copy_workspace(tmp_path_factory.mktemp("spoken") / "campaign")
+    root = copy_workspace(tmp_path_factory.mktemp("spoken") / "campaign", spoken=True)
     build(BuildRequest(root=root, out=root / "output", languages=("en", "es", "zh-Hans"),
                        formats=("card", "interpreter")))
     return root
