@@ -143,12 +143,21 @@ def _qr_slot_element(root: Any, page: pikepdf.Page) -> Any:
         value = node.get("/K")
         kids: list[Any] = list(value) if isinstance(value, pikepdf.Array) else [value] if value is not None else []
         for kid, after in itertools.pairwise(kids):
-            if (isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Div" and not len(kid.get("/K", ()))
+            if (isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Div" and _holds_no_content(kid)
                     and isinstance(after, pikepdf.Dictionary) and after.get("/S") == "/Caption"
                     and kid.get("/Pg") is not None and kid.Pg.objgen == page.obj.objgen):
                 return kid
         stack.extend(reversed(kids))
     return None
+
+
+def _holds_no_content(element: Any) -> bool:
+    """True for a structure element with no marked content under it: the empty
+    slot div, or one holding only the empty corner marker (``<i class="slot-end">``)."""
+    value = element.get("/K")
+    kids: list[Any] = list(value) if isinstance(value, pikepdf.Array) else [value] if value is not None else []
+    return all(isinstance(kid, pikepdf.Dictionary) and kid.get("/S") is not None and _holds_no_content(kid)
+               for kid in kids)
 
 
 # --- home print sheets ------------------------------------------------------------------
