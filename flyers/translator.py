@@ -83,6 +83,24 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'").replace("\u02bc", "'")
 
 
+def _uses(form: str, text: str) -> bool:
+    """Whether folded ``text`` uses the glossary form ``form``.
+
+    A form matches as a substring of the folded text, so a stem matches every word
+    that starts with it (``abogad`` matches abogado and abogada) and a word inside a
+    longer one (Arabic ``بال`` + noun, a Bengali suffix). A ``*`` inside a form means
+    "any ending of this word" (a run of non-space characters), so a term of several
+    words can inflect each word: ``nakaz* sądow*`` matches nakaz sądowy, nakazem
+    sądowym and nakazu sądowego. Write the part before each ``*`` as the stem the
+    forms share.
+    """
+    form = _fold(form)
+    if "*" not in form:
+        return form in text
+    pattern = r"\S*".join(re.escape(part) for part in form.split("*"))
+    return re.search(pattern, text) is not None
+
+
 def glossary_problems(campaign: Campaign, language: Language, source: str = "en") -> list[str]:
     """Translations that do not use the language's approved term where the English uses the concept."""
     glossary = load_glossary(campaign)
@@ -99,7 +117,7 @@ def glossary_problems(campaign: Campaign, language: Language, source: str = "en"
             if not message.id or not message.string or message.fuzzy:
                 continue
             msgid, msgstr = _fold(str(message.id)), _fold(str(message.string))
-            if any(_fold(f) in msgid for f in english.forms) and not any(_fold(f) in msgstr for f in term.forms):
+            if any(_uses(f, msgid) for f in english.forms) and not any(_uses(f, msgstr) for f in term.forms):
                 where = f"{path}:{message.lineno}" if message.lineno else str(path)
                 problems.append(f"{where}: {concept!r} must be {' / '.join(term.forms)} "
                                 f"(glossary) in the translation of {str(message.id)[:60]!r}")
