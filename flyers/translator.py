@@ -79,8 +79,16 @@ def load_glossary(campaign: Campaign) -> dict[str, dict[str, Term]]:
 
 
 def _fold(text: str) -> str:
-    """Text as the glossary compares it: NFKC, case-folded, one kind of apostrophe."""
-    return unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'").replace("\u02bc", "'")
+    """Text as the glossary compares it: NFKC, case-folded, one kind of apostrophe.
+
+    Turkish dotted capital İ folds to a plain i (casefold would leave i + U+0307, so
+    "İzin" would not match "izin"), and Hebrew-script points (niqqud, U+0591-U+05C7,
+    which Yiddish writes in some strings and not others) are dropped, so a term
+    matches in pointed and unpointed spelling alike.
+    """
+    text = unicodedata.normalize("NFKC", text).replace("\u0130", "i").casefold()
+    text = "".join(c for c in text if not ("\u0591" <= c <= "\u05c7" and unicodedata.combining(c)))
+    return text.replace("\u2019", "'").replace("\u02bc", "'")
 
 
 def _uses(form: str, text: str) -> bool:
