@@ -79,8 +79,34 @@ def load_glossary(campaign: Campaign) -> dict[str, dict[str, Term]]:
 
 
 def _fold(text: str) -> str:
-    """Text as the glossary compares it: NFKC, case-folded, one kind of apostrophe."""
-    return unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'").replace("\u02bc", "'")
+    """Text as the glossary compares it: NFKC, case-folded, one kind of apostrophe.
+
+    Turkish dotted capital İ folds to a plain i (casefold would leave i + U+0307, so
+    "İzin" would not match "izin"), and Hebrew-script points (niqqud, U+0591-U+05C7,
+    which Yiddish writes in some strings and not others) are dropped, so a term
+    matches in pointed and unpointed spelling alike.
+    """
+    text = unicodedata.normalize("NFKC", text).replace("\u0130", "i").casefold()
+    text = "".join(c for c in text if not ("\u0591" <= c <= "\u05c7" and unicodedata.combining(c)))
+    return text.replace("\u2019", "'").replace("\u02bc", "'")
+
+
+def _uses(form: str, text: str) -> bool:
+    """Whether folded ``text`` uses the glossary form ``form``.
+
+    A form matches as a substring of the folded text, so a stem matches every word
+    that starts with it (``abogad`` matches abogado and abogada) and a word inside a
+    longer one (Arabic ``بال`` + noun, a Bengali suffix). A ``*`` inside a form means
+    "any ending of this word" (a run of non-space characters), so a term of several
+    words can inflect each word: ``nakaz* sądow*`` matches nakaz sądowy, nakazem
+    sądowym and nakazu sądowego. Write the part before each ``*`` as the stem the
+    forms share.
+    """
+    form = _fold(form)
+    if "*" not in form:
+        return form in text
+    pattern = r"\S*".join(re.escape(part) for part in form.split("*"))
+    return re.search(pattern, text) is not None
 
 
 def glossary_problems(campaign: Campaign, language: Language, source: str = "en") -> list[str]:
@@ -99,7 +125,7 @@ def glossary_problems(campaign: Campaign, language: Language, source: str = "en"
             if not message.id or not message.string or message.fuzzy:
                 continue
             msgid, msgstr = _fold(str(message.id)), _fold(str(message.string))
-            if any(_fold(f) in msgid for f in english.forms) and not any(_fold(f) in msgstr for f in term.forms):
+            if any(_uses(f, msgid) for f in english.forms) and not any(_uses(f, msgstr) for f in term.forms):
                 where = f"{path}:{message.lineno}" if message.lineno else str(path)
                 problems.append(f"{where}: {concept!r} must be {' / '.join(term.forms)} "
                                 f"(glossary) in the translation of {str(message.id)[:60]!r}")
