@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -18,7 +19,7 @@ from flyers.languages import resolve, resolve_all
 from .conftest import ROOT, run_cli
 
 REQUIRED = {"en", "es", "zh-Hans", "zh-Hant", "ru", "bn", "ht", "ko", "ar", "ur", "fr", "pl", "yi", "it"}
-RTL = {"ar", "ur", "yi", "fa", "prs", "ps"}
+RTL = {"ar", "ur", "yi", "fa", "prs", "ps", "pa-Arab"}
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +83,32 @@ def test_directions_scripts_and_names_from_cldr(campaign) -> None:  # type: igno
     assert fonts.stack(languages["zh-Hans"])[0] == "Noto Sans CJK SC"
     assert fonts.stack(languages["zh-Hant"])[0] == "Noto Sans CJK TC"
     assert languages["prs"].endonym == "دری" and languages["prs"].direction == "rtl"
+    # Shahmukhi Punjabi: its own name without CLDR's "(عربی)"; Naskh in print, Nastaliq on the site, as Urdu.
+    assert (languages["pa-Arab"].endonym, languages["pa-Arab"].script, languages["pa-Arab"].locale_id) == (
+        "پنجابی", "Arab", "pa_Arab")
+    assert fonts.stack(languages["pa-Arab"])[0] == "Noto Naskh Arabic"
+    assert load_fonts(campaign.fonts_dir, "screen").stack(languages["pa-Arab"])[0] == "Noto Nastaliq Urdu"
+    assert languages["bo"].script == "Tibt" and fonts.stack(languages["bo"])[0] == "Noto Serif Tibetan"
+    assert languages["ff"].script == "Latn" and languages["ff"].endonym == "Pulaar"
+    assert languages["mam"].endonym == "Qyool Mam" and languages["mam"].source == "campaign"
+
+
+def test_new_languages_print_dates_and_times_in_their_own_words(campaign) -> None:  # type: ignore[no-untyped-def]
+    languages = resolve_all(campaign)
+    signed = campaign.facts.signed
+    assert languages["sw"].format_date(signed) == "6 Februari 2026"
+    assert languages["uz"].format_date(signed) == "6-fevral, 2026"
+    assert languages["quc"].format_date(signed) == "6 Ukabʼ ikʼ 2026"  # locale_overrides.toml
+    assert languages["mam"].format_date(signed) == "6 de febrero de 2026"  # formatting_locale es
+    assert languages["pa-Arab"].format_date(signed) == "6 فروری، 2026"
+    assert languages["pa-Arab"].format_time(dt.time(18)) == "6:00 شام"  # no English PM, no Babel error
 
 
 def test_language_missing_from_cldr_needs_explicit_data(workspace: Path) -> None:
     path = workspace / "campaign.toml"
-    path.write_text(path.read_text("utf-8").replace('"tr",\n]', '"tr", "mam",\n]'), "utf-8")
+    text = path.read_text("utf-8")
+    start = text.index("[locales.mam]")  # the campaign's own Mam data, taken out
+    path.write_text(text[:start] + text[text.index("\n\n", start) + 2:], "utf-8")
     with pytest.raises(ConfigError, match=r"'mam' is not in CLDR; add a \[locales\.mam\] table"):
         resolve("mam", load_campaign(workspace))
     path.write_text(path.read_text("utf-8") + '''
@@ -205,7 +227,10 @@ def test_the_whole_campaign_passes_every_check(full_build: Path) -> None:
     campaign = load_campaign(full_build)
     entries = json.loads((full_build / "output" / "manifest.json").read_text("utf-8"))["artifacts"]
     written = [e for e in entries if e["path"].startswith("flyers/")]
-    assert len(written) == len(campaign.languages) * len(campaign.formats) * 2
+    # A home and a print PDF per language x format (home-sheets, for some formats, come on top).
+    pairs = [e for e in written if e["variant"] in ("home", "print")]
+    assert len(pairs) == len(campaign.languages) * len(campaign.formats) * 2
+    assert {e["language"] for e in written} == set(campaign.languages)
     # Every spoken language has its interpreter card, named by its spoken tag.
     spoken = {e["spoken"] for e in entries if e["format"] == "interpreter"}
     assert spoken >= set(campaign.spoken) and len(spoken) >= 80
