@@ -135,8 +135,10 @@ def test_status_json_shows_complete_stale_and_unreviewed(workspace: Path) -> Non
 
 def test_changed_english_marks_exactly_that_entry_stale_everywhere(workspace: Path) -> None:
     blocks = workspace / "templates" / "_blocks.html"
-    old = "Ask for an interpreter in your language."
-    blocks.write_text(blocks.read_text("utf-8").replace(old, "Ask for an interpreter who speaks your language."))
+    old = "You can ask for an interpreter who speaks your language."
+    new = "You can ask for an interpreter who knows your language."
+    assert old in blocks.read_text("utf-8")
+    blocks.write_text(blocks.read_text("utf-8").replace(old, new))
     result = run_cli("translations", "update", "-w", str(workspace))
     assert result.returncode == 0, result.stderr
     campaign = load_campaign(workspace)
@@ -145,7 +147,7 @@ def test_changed_english_marks_exactly_that_entry_stale_everywhere(workspace: Pa
             continue
         catalog = catalogs.read_catalog(catalogs.po_path(campaign, language))
         fuzzy = [str(m.id) for m in catalog if m.id and m.fuzzy]
-        assert fuzzy == ["Ask for an interpreter who speaks your language."], (language.tag, fuzzy)
+        assert fuzzy == [new], (language.tag, fuzzy)
         text = catalogs.po_path(campaign, language).read_text("utf-8")
         assert f'#| msgid "{old}"' in text  # the translator sees what the English used to say
     rows = {r["language"]: r for r in json.loads(run_cli("translations", "status", "-w", str(workspace),

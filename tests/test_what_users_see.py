@@ -199,13 +199,23 @@ def babel_locale(tag: str, toml: dict[str, Any]) -> Locale:
     return Locale.parse((explicit or tag).replace("-", "_"))
 
 
-def us_clock(value: dt.time, locale: Locale) -> str:
+def us_clock(value: dt.time, locale: Locale, script: str) -> str:
     """A time as US texts write it, the 12-hour clock, by Babel: CLDR's "hm" pattern, or the
     day periods ("Bhm") where a non-Latin script would otherwise borrow the English AM/PM."""
     twelve = format_skeleton("hm", value, locale=locale)
-    if re.search(r"\b[AP]M\b", twelve, re.I) and locale.language not in ("en", "es", "fr", "it", "pt", "pl", "ht"):
+    if re.search(r"\b[AP]M\b", twelve, re.I) and script != "Latn":
         return format_skeleton("Bhm", value, locale=locale)
     return twelve
+
+
+def long_date(value: dt.date, tag: str, locale: Locale) -> str:
+    """CLDR's long date, or the month names and order flyers/data/locale_overrides.toml records
+    where CLDR lacks them (Haitian Creole, K'iche')."""
+    overrides = tomllib.loads((ROOT / "flyers/data/locale_overrides.toml").read_text("utf-8"))
+    data = overrides.get(tag, {})
+    if "months" in data:
+        return str(data["date"]).format(day=value.day, month=data["months"][value.month - 1], year=value.year)
+    return format_date(value, "long", locale=locale)
 
 
 def printed_facts(root: Path, tag: str, fmt: str) -> list[str]:
@@ -220,14 +230,15 @@ def printed_facts(root: Path, tag: str, fmt: str) -> list[str]:
     for name in FORMAT_FACTS[fmt]:
         fragment, contact = FACTS[name]
         (msgid,) = [m for m in english if fragment in m]
-        values = {"date": format_date(facts["signed"], "long", locale=locale), "mayor": facts["mayor"],
+        values = {"date": long_date(facts["signed"], tag, locale), "mayor": facts["mayor"],
                   "number": facts["order_number"]}
         if contact:
             data = toml["contacts"][contact]
             values |= {"name": data.get("name", ""), "phone": data["phone"]}
             if "opens" in data:
                 opens, closes = (dt.time.fromisoformat(data[k]) for k in ("opens", "closes"))
-                values |= {"open": us_clock(opens, locale), "close": us_clock(closes, locale)}
+                script = resolve(tag, campaign).script
+                values |= {"open": us_clock(opens, locale, script), "close": us_clock(closes, locale, script)}
         text = catalog.gettext(msgid)
         assert text, (tag, msgid)
         sentences.append(re.sub(r"<[^>]+>", "", text) % values)
@@ -308,9 +319,10 @@ def test_cut_and_stack_groups_a_distributor_on_non_adjacent_lines(interleaved: P
     and stacked, each distributor's pieces come out together, in packing-list order."""
     job = json.loads((interleaved / "job.json").read_text("utf-8"))
     (cards,) = [f for f in job["print_files"] if f["format"] == "card"]
-    assert cards["sheets"] == 2  # 34 cards, 21 a sheet: a real cut-and-stack
+    # 34 cards over more than one sheet: a real cut-and-stack (sequenced: one layout per press sheet)
+    assert cards["layouts"] == cards["press_sheets"] == -(-34 // cards["pieces_per_sheet"]) >= 2
     read: list[list[str | None]] = []
-    for sheet in range(cards["sheets"]):
+    for sheet in range(cards["layouts"]):
         found = qr_by_slot(interleaved / cards["path"], 2 * sheet, cards["slots"], cards["trim_in"])
         read.append([found.get(slot) for slot in range(cards["pieces_per_sheet"])])
     stacks = [link for slot in range(cards["pieces_per_sheet"]) for sheet in read if (link := sheet[slot])]
