@@ -16,7 +16,9 @@ import json
 import os
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from flyers import catalogs
 from flyers.build import DEFAULT_PROFILE, qr_alt, qr_link
@@ -28,10 +30,11 @@ from flyers.qr import encode
 from flyers.render import PrintOptions, _layout, drop_output_intent, find_slots, write_master_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 PAIRS = (("en", "letter"), ("ar", "letter"), ("zh-Hans", "letter"), ("es", "card"), ("bn", "half-letter"))
 
 
-def timed(function, *args, **kwargs):  # type: ignore[no-untyped-def]
+def timed(function: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
     start = time.perf_counter()
     result = function(*args, **kwargs)
     return result, (time.perf_counter() - start) * 1000
