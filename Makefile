@@ -38,7 +38,7 @@ flyers: install
 test: install node
 	$(BIN)/ruff check flyers tests bench tools
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto -p no:cacheprovider
 
 install: $(STAMP)
 

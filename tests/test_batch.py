@@ -320,11 +320,9 @@ def test_orders_with_bom_and_non_utf8(small_workspace: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_default_campaign_package(full_build: Path) -> None:
+def test_default_campaign_package(full_build: Path, default_package: Path) -> None:
     """The shipped print plan: 400 congregations, 30,000 pieces, checksums verified."""
-    result = run_cli("batch", "-w", str(full_build))
-    assert result.returncode == 0, result.stderr
-    folder = full_build / "output" / "batch" / "nyc-2026"
+    folder = default_package
     job = json.loads((folder / "job.json").read_text("utf-8"))
     campaign = load_campaign(full_build)
     orders = read_orders(campaign.orders, campaign)  # type: ignore[arg-type]

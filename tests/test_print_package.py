@@ -361,11 +361,9 @@ def test_proof_pages_are_labelled_with_an_approval_block(copies: Path) -> None:
 
 
 @pytest.mark.slow
-def test_default_package_xjdf_validates_and_adds_up_to_30000(full_build: Path) -> None:
+def test_default_package_xjdf_validates_and_adds_up_to_30000(default_package: Path) -> None:
     """The shipped plan (orders/nyc-2026.csv): products and drops add up to its 30,000 pieces."""
-    result = run_cli("batch", "-w", str(full_build))  # the package test_batch makes, if it ran: reused
-    assert result.returncode == 0, result.stderr
-    folder = full_build / "output" / "batch" / "nyc-2026"
+    folder = default_package
     tree = validate_xjdf(folder / "job.xjdf")
     products, drops = xjdf_amounts(tree)
     assert sum(products.values()) == 30000 == job_of(folder)["total_pieces"]
