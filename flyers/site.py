@@ -39,7 +39,7 @@ from .fontstack import FontBook, load_fonts
 from .home import SHEETS
 from .languages import Language, resolve_all
 from .qr import encode
-from .render import PrintOptions, context, make_environment, render_template, visible_text
+from .render import PrintOptions, context, font_fix, make_environment, render_template, visible_text
 from .sitefonts import Faces, bold_text, page_faces
 
 SITE_DIR = "site"  # under the build's output folder
@@ -368,7 +368,8 @@ def _render(campaign: Campaign, catalog: catalogs.LoadedCatalog, fonts: FontBook
     values = context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt)
     # The date beside the version: the campaign's own (or SOURCE_DATE_EPOCH), never the clock.
     date = catalog.language.format_date(source_date(campaign).date())
-    values["site"] = {"source_language": campaign.source_language, "date": date, **site}
+    values["site"] = {"source_language": campaign.source_language, "date": date,
+                      "sections": campaign.sections, **site}  # exactly what the flyers carry
     return render_template(env, name, values, "the download site")
 
 
@@ -495,7 +496,7 @@ def _check_coverage(fonts: FontBook, pages: list[Page]) -> None:
             if missing:
                 shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:12])
                 raise RenderError(f"site {page.path}: no font in fonts/fonts.toml covers {shown} "
-                                  f"({language.tag}); re-cut the subsets with `make fonts`")
+                                  f"({language.tag}); {font_fix(fonts.folder)}")
 
 
 # --- stylesheet, fonts, script, app files ---------------------------------------------

@@ -38,12 +38,15 @@ def test_broken_campaign_toml_names_the_key(workspace: Path) -> None:
     assert files_under(workspace / "output") == []
 
 
-def test_missing_catalog_names_the_file(workspace: Path) -> None:
+def test_missing_catalog_is_named_with_the_next_step(workspace: Path) -> None:
     shutil.rmtree(workspace / "translations" / "es")
-    result = run_cli("build", "-w", str(workspace), "--lang", "es", "--format", "card")
-    assert result.returncode == 1
-    assert "translations/es/LC_MESSAGES/messages.po: catalog not found" in result.stderr
-    assert files_under(workspace / "output") == []
+    result = run_cli("build", "-w", str(workspace), "--lang", "en", "--lang", "es", "--format", "card")
+    assert result.returncode == 0, result.stderr
+    assert "not built: es: no catalog yet" in result.stderr
+    assert "run `flyers translations add es`" in result.stderr.replace("\n", " ")
+    flyers = workspace / "output" / "flyers"
+    made = [p.relative_to(flyers).as_posix() for p in files_under(flyers)]
+    assert made == ["en/kyr-en-card-print.pdf", "en/kyr-en-card.pdf"]
 
 
 def test_build_check_and_listings(workspace: Path) -> None:
