@@ -35,7 +35,7 @@ def test_default_campaign_loads(workspace: Path) -> None:
     assert campaign.contacts["state"].phone == "(800) 566-7636"
     assert campaign.contacts["emergency"].phone == "311"
     assert campaign.qr.link == "https://www.nyc.gov/immigrants"
-    assert campaign.facts.order_number == "13"
+    assert campaign.facts is not None and campaign.facts.order_number == "13"
     assert len(campaign.languages) >= 30
     assert {"letter", "a4", "half-letter", "tabloid", "card"} <= set(campaign.formats)
     assert campaign.formats["card"].pages == 2
@@ -191,7 +191,7 @@ def make_generic_city(target: Path) -> Path:
                         '[contacts.hotline]\nname = "Family Support Hotline"\nphone = "(555) 010-2000"')
     text = text.replace('sections = ["door", "public", "detained", "family", "share"]',
                         'sections = ["door", "public", "detained", "family", "local", "share"]', 1)
-    text = text.replace('min_font_size = "9pt"', 'min_font_size = "8pt"', 1)  # room for the local paragraph
+    text = text.replace('min_font_size = "8.5pt"', 'min_font_size = "8pt"', 1)  # room for the local paragraph
     text = text[: text.index("[formats.a4]")] + text[text.index("[formats.card]"):]
     text = text[: text.index("[formats.interpreter]")]
     toml.write_text(text, "utf-8")

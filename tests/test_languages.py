@@ -99,7 +99,8 @@ formatting_locale = "es_GT"
 ''', "utf-8")
     mam = resolve("mam", load_campaign(workspace))
     assert (mam.endonym, mam.direction, mam.locale_id) == ("Qyol Mam", "ltr", "mam")
-    assert "2026" in mam.format_date(load_campaign(workspace).facts.signed)
+    facts = load_campaign(workspace).facts
+    assert facts is not None and "2026" in mam.format_date(facts.signed)
 
 
 def test_status_json_shows_complete_stale_and_unreviewed(workspace: Path) -> None:
