@@ -92,7 +92,9 @@ def test_hostile_translation_is_stripped_reported_and_never_fetched(workspace: P
                                        '<img src="../../../../etc/hostname">'])
 def test_fetcher_refuses_anything_outside_the_workspace(workspace: Path, reference: str) -> None:
     template = workspace / "templates" / "flyer.html"
-    template.write_text(template.read_text("utf-8").replace("<main>", "<main>" + reference, 1), "utf-8")
+    text = template.read_text("utf-8")
+    assert '<header class="masthead">' in text
+    template.write_text(text.replace('<header class="masthead">', reference + '<header class="masthead">', 1), "utf-8")
     result = run_cli("build", "-w", str(workspace), "-l", "en", "-f", "letter")
     assert result.returncode == 1
     assert "refused to fetch" in result.stderr and "Traceback" not in result.stderr
@@ -109,7 +111,9 @@ def test_build_without_network_gives_identical_output(tmp_path: Path) -> None:
                                  "-l", "es", "-l", "ar"], capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
         outputs.append(hashes(workspace / "output"))
-    assert outputs[0] == outputs[1] and len(outputs[0]) == 2 * 6 * 2 + 1
+    # every manifest entry (two cuts per format, home sheets, spoken-language cards) and the manifest
+    entries = json.loads((tmp_path / "offline" / "output" / "manifest.json").read_text("utf-8"))["artifacts"]
+    assert outputs[0] == outputs[1] and len(outputs[0]) == len(entries) + 1 > 2 * 6 * 2 + 1
 
 
 # --- pathological input ------------------------------------------------------------------------

@@ -213,7 +213,7 @@ def printed_facts(root: Path, tag: str, fmt: str) -> list[str]:
     toml = tomllib.loads((root / "campaign.toml").read_text("utf-8"))
     campaign = load_campaign(root)
     catalog = catalogs.load(campaign, resolve(tag, campaign))
-    english = [str(m.id) for m in catalogs.extract(campaign) if m.id]
+    english = catalogs.templates(campaign).msgids()  # core and local text
     locale = babel_locale(tag, toml)
     facts = toml["facts"]
     sentences = []
