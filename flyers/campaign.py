@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 
 from .errors import ConfigError
 from .schema import Table, problems_of, suggestion, unknown_keys
@@ -280,6 +280,12 @@ def _link(value: str) -> str:
     return value
 
 
+def _module_mm(value: float) -> float:
+    if not 0.25 <= value <= 2.0:
+        raise ValueError(f"must be between 0.25 and 2.0, got {value!r}")
+    return value
+
+
 LengthStr = Annotated[Length, BeforeValidator(_length)]
 Text = Annotated[str, AfterValidator(_not_empty)]
 Phone = Annotated[str, AfterValidator(_phone)]
@@ -321,13 +327,7 @@ class QRTable(Table):
     link: Annotated[Text, AfterValidator(_link)]
     display: str = ""
     error_correction: Literal["M", "Q", "H"] = "M"
-    min_module_mm: float = 0.4
-
-    @model_validator(mode="after")
-    def _module(self) -> QRTable:
-        if not 0.25 <= self.min_module_mm <= 2.0:
-            raise ValueError(f"min_module_mm: must be between 0.25 and 2.0, got {self.min_module_mm!r}")
-        return self
+    min_module_mm: Annotated[float, AfterValidator(_module_mm)] = 0.4
 
 
 class ColoursTable(Table):

@@ -69,7 +69,7 @@ def _message(item: Any) -> str:
     if kind == "assertion_error":
         return str(item["ctx"]["error"]).removeprefix("Assertion failed, ")
     if kind == "literal_error":
-        return f"must be {item['ctx']['expected']}, got {value!r}"
+        return f"must be {str(item['ctx']['expected']).replace(chr(39), '')}, got {value!r}"  # M, Q or H
     return f"{item['msg']}, got {value!r}"
 
 

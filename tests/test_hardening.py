@@ -156,10 +156,11 @@ BAD_CAMPAIGN = [
     ('tint = [10, 4, 0, 0]', 'tint = [10, 4, 0]', r"\[colours\] tint: must be four CMYK percentages"),
     ('signed = 2026-02-06', 'signed = "February"', r"\[facts\] signed: must be a date"),
     ('margin = "0.5in"', 'margin = "-1in"', r"\[formats\.letter\] margin: must be a length"),
-    ('min_font_size = "10pt"', 'min_font_size = "40pt"', r"min_font_size: must not be larger than font_size"),
+    ('min_font_size = "8.5pt"', 'min_font_size = "40pt"', r"min_font_size: must not be larger than font_size"),
     ('opens = "09:00"', 'opens = "nine"', r"\[contacts\.legal\] opens: must be a time"),
     ('phone = "(800) 566-7636"', 'phone = "call us"', r"\[contacts\.state\] phone: must be a phone number"),
-    ('"tr",\n]', '"tr", "th",\n]', r"fonts\.toml: no font stack for script 'Thai' \(language th\)"),
+    # Cherokee: a script fonts.toml has no stack for (Thai, the old example, has one since the spoken languages)
+    ('"tr",\n]', '"tr", "chr",\n]', r"fonts\.toml: no font stack for script 'Cher' \(language chr\)"),
     ('"tr",\n]', '"tr", "xq",\n]', r"'xq' is not in CLDR; add a \[locales\.xq\] table"),
 ]
 
