@@ -442,7 +442,8 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
                                       master.font_size_pt, source, spoken_tag, sheet=sheet.paper))
     for path, data in pending:
         write_bytes(path, data)
-    write_manifest(out, artifacts, copy_to_output(campaign, sorted({a.language for a in artifacts}), out))
+    if artifacts or (out / MANIFEST).is_file():  # nothing built (every language left out): no output/ at all
+        write_manifest(out, artifacts, copy_to_output(campaign, sorted({a.language for a in artifacts}), out))
     return artifacts
 
 
