@@ -121,7 +121,8 @@ def run_batch(request: BatchRequest) -> BatchResult:
     wanted_langs = tuple(dict.fromkeys(o.language for o in orders))
     wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
     build_plan = plan(BuildRequest(root=request.root, out=request.out, languages=wanted_langs,
-                                   formats=wanted_formats, strict=True))
+                                   formats=wanted_formats, strict=True,
+                                   strict_reason=f"{request.orders.name} orders them, so every one must build"))
     rendered, _ = masters(build_plan, profile=profile)
     folder = request.out
     key = _batch_key(request, campaign, profile, rendered, build_plan.fonts)

@@ -12,13 +12,12 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-
-from babel.messages.catalog import Catalog
 
 from . import __version__, catalogs
 from .audio import copy_to_output
@@ -58,6 +57,10 @@ class BuildRequest:
     strict: bool = False
     require_reviewed: bool = False
     timeout_s: float = 180.0  # per page; a pathological translation fails instead of hanging
+    # Why every language must build, as the refusal says it: the option a user passed,
+    # or the command that needs it (a print batch needs every ordered language).
+    strict_reason: str = "--strict"
+    strict_config: bool = False  # unknown campaign.toml keys and sections are errors (the user's --strict)
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,12 @@ class BuildResult:
     """What happened, for the summary table and the exit status."""
 
     artifacts: list[Artifact] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # not ready yet (missing, fuzzy): exit 0
+    failed: dict[str, str] = field(default_factory=dict)  # broken catalogs: the others build, exit 1
     cached: int = 0
     rendered: int = 0
+    warnings: tuple[str, ...] = ()
+    stale: list[str] = field(default_factory=list)  # files moved out of output/
 
 
 @dataclass(frozen=True)
@@ -115,10 +121,12 @@ class Plan:
 
     campaign: Campaign
     fonts: FontBook
-    template: Catalog
+    template: catalogs.Templates
     loaded: dict[str, catalogs.LoadedCatalog]
     formats: tuple[str, ...]
     skipped: dict[str, str]
+    failed: dict[str, str] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()  # the languages asked for (built or not)
     spoken: dict[str, SpokenLanguage] = field(default_factory=dict)
     extra_spoken: tuple[str, ...] = ()
 
@@ -128,34 +136,71 @@ class Plan:
 
 
 def plan(request: BuildRequest) -> Plan:
-    """Validate everything a build needs before any rendering starts."""
-    campaign = load_campaign(request.root)
+    """Validate everything a build needs before any rendering starts.
+
+    A language that cannot be built (no catalog, sentences missing, a broken
+    catalog) is left out and named, never printed in English; the others are
+    built.  ``strict`` makes any of that an error before anything renders.
+    """
+    campaign = load_campaign(request.root, strict=request.strict_config)
     fonts = load_fonts(campaign.fonts_dir)
     languages = resolve_all(campaign)
     for language in languages.values():  # a language without fonts is a campaign error, asked for or not
         fonts.stack(language)
     selected_langs = _select(request.languages, tuple(languages), "language", "flyers languages")
     selected_formats = _select(request.formats, tuple(campaign.formats), "format", "flyers formats")
-    template = catalogs.extract(campaign)
+    _refuse_placeholder_link(campaign, selected_formats)
+    template = catalogs.templates(campaign)
     loaded: dict[str, catalogs.LoadedCatalog] = {}
     skipped: dict[str, str] = {}
+    failed: dict[str, str] = {}
     for tag in selected_langs:
-        language = languages[tag]
-        catalog = catalogs.load(campaign, language)
+        try:
+            catalog = catalogs.load(campaign, languages[tag])
+        except catalogs.CatalogMissing:
+            skipped[tag] = _next_step(campaign, tag, template)
+            continue
+        except CatalogError as exc:
+            failed[tag] = exc.render()
+            continue
         reason = _refusal(catalog, template, request)
         if reason:
             skipped[tag] = reason
         else:
             loaded[tag] = catalog
-    if skipped and request.strict:
-        raise CatalogError("--strict: some languages cannot be built",
-                           [f"{tag}: {why}" for tag, why in skipped.items()])
+    if (skipped or failed) and request.strict:
+        raise CatalogError(f"{request.strict_reason}: some languages cannot be built",
+                           [f"{tag}: {why}" for tag, why in {**failed, **skipped}.items()])
     spoken = resolve_spoken(campaign, languages)
     primaries = set(primary_spoken(campaign, spoken).values())
     extra = tuple(tag for tag, item in spoken.items() if tag not in primaries)
     for item in spoken.values():  # a spoken language without fonts is a campaign error, asked for or not
         fonts.widened(languages[campaign.source_language], (item.script,))
-    return Plan(campaign, fonts, template, loaded, selected_formats, skipped, spoken, extra)
+    return Plan(campaign, fonts, template, loaded, selected_formats, skipped, failed, selected_langs, spoken, extra)
+
+
+def _next_step(campaign: Campaign, tag: str, template: catalogs.Templates) -> str:
+    """What a language without a catalog needs, and the command that starts it."""
+    language = resolve_all(campaign)[tag]
+    local = [m for m in template.local if m.id and not m.context]
+    has_core = catalogs.core_po_path(campaign, language).is_file()
+    todo = len(local) if has_core else len(template.msgids())
+    folder = catalogs.po_path(campaign, language).parent.parent.relative_to(campaign.root)
+    return (f"no catalog yet ({todo} sentences to translate); run `flyers translations add {tag}`, "
+            f"then send {folder}/ to a translator")
+
+
+def _refuse_placeholder_link(campaign: Campaign, formats: tuple[str, ...]) -> None:
+    """A generic workspace's QR leads to a placeholder: refuse to print it."""
+    if campaign.site_url or not campaign.qr.is_placeholder:
+        return
+    with_qr = [name for name in formats if campaign.formats[name].has_qr]
+    if with_qr:
+        raise FlyersError(
+            f"{campaign.root / 'campaign.toml'}: [qr] link: {campaign.qr.link!r} is the placeholder of a new "
+            f"workspace; set it (and [qr] display) to your campaign's page before printing "
+            f"{', '.join(with_qr)}"
+        )
 
 
 def _select(asked: tuple[str, ...], known: tuple[str, ...], what: str, hint: str) -> tuple[str, ...]:
@@ -167,11 +212,13 @@ def _select(asked: tuple[str, ...], known: tuple[str, ...], what: str, hint: str
     return tuple(a for a in known if a in asked) if asked else known
 
 
-def _refusal(catalog: catalogs.LoadedCatalog, template: Catalog, request: BuildRequest) -> str:
+def _refusal(catalog: catalogs.LoadedCatalog, template: catalogs.Templates, request: BuildRequest) -> str:
     """Why a language must not be printed, or '' when it may."""
     missing = catalogs.missing(catalog, template)
     if missing:
-        return f"{len(missing)} sentence(s) missing or fuzzy in {catalog.path}; first: {missing[0]!r}"
+        where = sorted({str(catalog.where(m)) for m in missing})
+        return (f"{len(missing)} sentence(s) missing or fuzzy in {' and '.join(where)}; first: {missing[0]!r}; "
+                "translate them (`flyers translations status` lists the languages)")
     if request.require_reviewed and not catalog.source and catalog.review.status != "reviewed":
         return f"--require-reviewed: {catalog.path} is a {catalog.review.status} translation"
     return ""
@@ -192,6 +239,7 @@ def cache_key(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog, 
     profile = file_digest(options.profile) if options.profile else b""
     digest.update(pickle.dumps((portable, fmt, loaded, options.bleed_in, profile, spoken), protocol=5))
     digest.update(_templates_digest(campaign.templates_dir))
+    digest.update(_templates_digest(catalogs.core_templates_dir()))
     for path in fonts.files(catalog.language):
         digest.update(path.name.encode() + b"\0" + file_digest(path))
     return digest.hexdigest()[:32]
@@ -394,7 +442,8 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
                                       master.font_size_pt, source, spoken_tag, sheet=sheet.paper))
     for path, data in pending:
         write_bytes(path, data)
-    write_manifest(out, artifacts, copy_to_output(campaign, sorted({a.language for a in artifacts}), out))
+    if artifacts or (out / MANIFEST).is_file():  # nothing built (every language left out): no output/ at all
+        write_manifest(out, artifacts, copy_to_output(campaign, sorted({a.language for a in artifacts}), out))
     return artifacts
 
 
@@ -402,6 +451,54 @@ def qr_alt(catalog: catalogs.LoadedCatalog, link: str) -> str:
     """The QR code's alternative text in the flyer's language: its caption and its link."""
     caption = catalog.gettext("Scan for more information and help:") or ""
     return f"QR: {caption} {link}".replace("  ", " ").strip()
+
+
+def current_paths(campaign: Campaign, languages: tuple[str, ...], formats: tuple[str, ...],
+                  built: set[str]) -> set[str]:
+    """The output paths the campaign still makes: this run's files, and those of the
+    (language, format) pairs of campaign.toml this run was not asked for."""
+    keep = set(built)
+    for tag in campaign.languages:
+        for name, fmt in campaign.formats.items():
+            if tag not in languages or name not in formats:
+                keep.update(artifact_paths(tag, name).values())
+                keep.update(f"flyers/{tag}/kyr-{tag}-{sheet.name}.pdf"
+                            for sheet in sheets_for(name, fmt.width.pt, fmt.height.pt))
+    return keep
+
+
+def sweep_stale(campaign: Campaign, out: Path, keep: set[str], folders: tuple[str, ...] = ("flyers",)) -> list[str]:
+    """Move PDFs under output/flyers/ (and spoken/) that the campaign no longer makes out of output/.
+
+    A language left out (its English changed, its catalog broke) or dropped
+    from campaign.toml must not leave its old flyers where a print shop or the
+    site would take them.  They go to ``.cache/stale-output/`` (not deleted:
+    someone may want to compare), and the manifest stops listing them.
+    """
+    moved: list[str] = []
+    aside = campaign.root / CACHE_DIR / "stale-output"
+    for folder in (out / name for name in folders):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            rel = path.relative_to(out).as_posix()
+            if not path.is_file() or rel in keep:
+                continue
+            target = aside / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            moved.append(rel)
+        for sub in sorted(folder.rglob("*"), reverse=True) if folder.is_dir() else ():
+            if sub.is_dir() and not any(sub.iterdir()):
+                sub.rmdir()
+    if moved:
+        entries = _manifest_entries(out)
+        try:
+            manifest = json.loads((out / MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+        manifest = manifest if isinstance(manifest, dict) else {}
+        manifest["artifacts"] = [entries[k] for k in sorted(entries) if k not in moved]  # audio etc. kept
+        write_json(out / MANIFEST, manifest)
+    return moved
 
 
 def _manifest_entries(out: Path) -> dict[str, dict[str, object]]:
@@ -453,5 +550,12 @@ def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None 
     rendered, count = masters(build_plan, tick, timeout_s=request.timeout_s)
     check_layout(rendered)
     artifacts = write_deliverables(build_plan, rendered, request.out)
-    return BuildResult(artifacts=artifacts, skipped=build_plan.skipped,
-                       cached=total - count, rendered=count)
+    keep = current_paths(build_plan.campaign, build_plan.languages, build_plan.formats,
+                         {a.path for a in artifacts})
+    # A spoken language's own cards (output/spoken/) are swept on a whole build only: which
+    # of them a partial build makes depends on the written languages it was asked for.
+    whole = not request.languages and not request.formats
+    stale = sweep_stale(build_plan.campaign, request.out, keep, ("flyers", "spoken") if whole else ("flyers",))
+    return BuildResult(artifacts=artifacts, skipped=build_plan.skipped, failed=build_plan.failed,
+                       cached=total - count, rendered=count,
+                       warnings=build_plan.campaign.warnings + build_plan.fonts.warnings, stale=stale)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
+
+from pydantic import AfterValidator, ValidationError
 
 from .campaign import Campaign
 from .errors import OrdersError
+from .schema import Table, suggestion
 
 REQUIRED_COLUMNS = ("distributor_id", "distributor_name", "language", "format", "quantity")
 ADDRESS_COLUMNS = ("address", "city", "region", "postal_code", "country")
@@ -114,7 +116,7 @@ def read_orders(path: Path, campaign: Campaign) -> list[Order]:
     if not orders and not problems:
         problems.append(f"{path}: no orders (only a header)")
     if problems:
-        raise OrdersError(f"{path}: {len(problems)} problem(s); nothing was written", problems)
+        raise OrdersError(f"{path}: {len(problems)} problem(s); nothing was printed", problems)
     return orders
 
 
@@ -138,43 +140,79 @@ def _parse_row(path: Path, number: int, header: list[str], row: list[str], campa
     if len(row) > len(header):
         problems.append(f"{path}:{number}: {len(row)} cells but the header has {len(header)} columns")
         return None
+    if len(row) < len(header):
+        absent = [name for name in header[len(row):] if name in REQUIRED_COLUMNS]
+        if absent:
+            problems.append(f"{path}:{number}: {len(row)} cells but the header has {len(header)} columns "
+                            f"(no {', '.join(absent)}); is a comma missing?")
+            return None
     cells = {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)}
     before = len(problems)
-
-    def bad(column: str, message: str) -> None:
-        problems.append(f"{path}:{number}: column {column}: {message}")
-
-    ident = cells["distributor_id"]
-    if not ID_RE.match(ident):
-        bad("distributor_id", f"{ident!r} must be 1-32 letters, digits, '-' or '_' (it goes in the QR link)")
-    name = cells["distributor_name"]
-    if not name or len(name) > MAX_NAME:
-        bad("distributor_name", f"must be 1-{MAX_NAME} characters, got {len(name)}")
+    try:
+        parsed = OrderRow.model_validate({k: v for k, v in cells.items() if k in OrderRow.model_fields})
+    except ValidationError as exc:
+        for item in exc.errors(include_url=False):
+            column = str(item["loc"][0])
+            message = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
+            problems.append(f"{path}:{number}: column {column}: {message}")
+        parsed = None
     if cells["language"] not in campaign.languages:
-        bad("language", f"{cells['language']!r} is not a campaign language ({', '.join(campaign.languages)})")
+        problems.append(f"{path}:{number}: column language: {cells['language']!r} is not a campaign language "
+                        f"({', '.join(campaign.languages)}){suggestion(cells['language'], campaign.languages)}")
     if cells["format"] not in campaign.formats:
-        bad("format", f"{cells['format']!r} is not a campaign format ({', '.join(campaign.formats)})")
-    quantity = _quantity(cells["quantity"], bad)
-    ship_to = ShipTo(*(cells.get(c, "") for c in ADDRESS_COLUMNS))
-    if ship_to.country and not COUNTRY_RE.match(ship_to.country):
-        bad("country", f"{ship_to.country!r} must be a two-letter ISO 3166 code such as US")
-    if len(problems) != before:
+        problems.append(f"{path}:{number}: column format: {cells['format']!r} is not a campaign format "
+                        f"({', '.join(campaign.formats)}){suggestion(cells['format'], campaign.formats)}")
+    if len(problems) != before or parsed is None:
         return None
-    return Order(number, ident, name, cells["language"], cells["format"], quantity,
-                 cells.get("contact", ""), ship_to)
+    return Order(number, parsed.distributor_id, parsed.distributor_name, parsed.language, parsed.format,
+                 int(parsed.quantity.replace(",", "")), parsed.contact,
+                 ShipTo(*(getattr(parsed, c) for c in ADDRESS_COLUMNS)))
 
 
-def _quantity(value: str, bad: Callable[[str, str], None]) -> int:
+def _check_id(ident: str) -> str:
+    if not ID_RE.match(ident):
+        raise ValueError(f"{ident!r} must be 1-32 letters, digits, '-' or '_' (it goes in the QR link)")
+    return ident
+
+
+def _check_name(name: str) -> str:
+    if not name or len(name) > MAX_NAME:
+        raise ValueError(f"must be 1-{MAX_NAME} characters, got {len(name)}")
+    return name
+
+
+def _check_country(country: str) -> str:
+    if country and not COUNTRY_RE.match(country):
+        raise ValueError(f"{country!r} must be a two-letter ISO 3166 code such as US")
+    return country
+
+
+def _check_quantity(value: str) -> str:
     try:
         quantity = int(value.replace(",", ""))
     except ValueError:
-        bad("quantity", f"{value!r} is not a whole number")
-        return 0
+        raise ValueError(f"{value!r} is not a whole number") from None
     if quantity <= 0:
-        bad("quantity", f"must be at least 1, got {quantity}")
-    elif quantity > MAX_QUANTITY:
-        bad("quantity", f"{quantity} is more than {MAX_QUANTITY:,} for one line; split or check it")
-    return quantity
+        raise ValueError(f"must be at least 1, got {quantity}")
+    if quantity > MAX_QUANTITY:
+        raise ValueError(f"{quantity} is more than {MAX_QUANTITY:,} for one line; split or check it")
+    return value
+
+
+class OrderRow(Table):
+    """The schema of one orders line: every cell is text in a CSV, so rules parse it."""
+
+    distributor_id: Annotated[str, AfterValidator(_check_id)]
+    distributor_name: Annotated[str, AfterValidator(_check_name)]
+    language: str
+    format: str
+    quantity: Annotated[str, AfterValidator(_check_quantity)]
+    contact: str = ""
+    address: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: Annotated[str, AfterValidator(_check_country)] = ""
 
 
 def distributors(orders: list[Order]) -> list[Distributor]:

@@ -747,16 +747,30 @@ def check_output(root: Path, out: Path) -> Report:
     languages = resolve_all(campaign)
     artifacts = _manifest(out)
     report = Report()
+    report.problems += stale_files(out, {str(e["path"]) for e in artifacts})
     loaded: dict[str, catalogs.LoadedCatalog] = {}
+    english = catalogs.templates(campaign)
+    unbuildable: dict[str, str] = {}
     spoken_languages = resolve_spoken(campaign, languages)
     for entry in artifacts:
         tag, name = entry["language"], entry["format"]
         spoken = spoken_languages.get(str(entry.get("spoken", "")))
         if tag not in languages or name not in campaign.formats or (entry.get("spoken") and spoken is None):
-            report.problems.append(f"{entry['path']}: {tag}/{name} is no longer in campaign.toml")
+            report.problems.append(f"{entry['path']}: stale: {tag}/{name} is no longer in campaign.toml; "
+                                   "`flyers build` moves it out of output/")
             continue
-        if tag not in loaded:
-            loaded[tag] = catalogs.load(campaign, languages[tag])
+        if tag not in loaded and tag not in unbuildable:
+            try:
+                loaded[tag] = catalogs.load(campaign, languages[tag])
+                missing = catalogs.missing(loaded[tag], english)
+                if missing:
+                    unbuildable[tag] = f"{len(missing)} sentence(s) are missing or fuzzy now"
+            except FlyersError as exc:
+                unbuildable[tag] = str(exc)
+        if tag in unbuildable:
+            report.problems.append(f"{entry['path']}: stale: printed from an older text ({unbuildable[tag]}); "
+                                   "`flyers build` moves it out of output/")
+            continue
         book = fonts.widened(languages[tag], (spoken.script,)) if spoken else fonts
         problems = check_artifact(out / entry["path"], entry, campaign, campaign.formats[name],
                                   loaded[tag], book, qr_link(campaign, tag), spoken)
@@ -764,6 +778,14 @@ def check_output(root: Path, out: Path) -> Report:
         report.checked += 1
         report.lines.append(f"{'FAIL' if problems else 'ok  '} {entry['path']}")
     return report
+
+
+def stale_files(out: Path, listed: set[str]) -> list[str]:
+    """Flyer PDFs in output/ that the manifest does not list: left from an older campaign."""
+    folder = out / "flyers"
+    return [f"{p.relative_to(out).as_posix()}: stale: not in manifest.json (not made by the last build); "
+            "`flyers build` moves it out of output/"
+            for p in sorted(folder.rglob("*.pdf")) if folder.is_dir() and p.relative_to(out).as_posix() not in listed]
 
 
 def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt: Format,

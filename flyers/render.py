@@ -10,7 +10,6 @@ missing resource or a broken stylesheet on 30,000 printed sheets.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 import mimetypes
@@ -25,7 +24,7 @@ import nh3
 from markupsafe import Markup
 
 from .campaign import Campaign, Format, source_date
-from .catalogs import PLACEHOLDER_RE, LoadedCatalog, stray_percent
+from .catalogs import PLACEHOLDER_RE, LoadedCatalog, core_templates_dir, stray_percent
 from .errors import CatalogError, RenderError
 from .fontstack import FontBook
 from .languages import SpokenLanguage, default_spoken
@@ -103,12 +102,11 @@ class StrictGettext:
     def gettext(self, msgid: str) -> str:
         text = self.catalog.gettext(msgid)
         if text is None:
-            where = self.catalog.path or self.catalog.language.tag
-            raise CatalogError(f"{where}: no usable translation (missing or fuzzy) for {msgid!r}")
+            raise CatalogError(f"{self.catalog.where(msgid)}: no usable translation (missing or fuzzy) for {msgid!r}")
         wanted = sorted(PLACEHOLDER_RE.findall(msgid))
         if sorted(PLACEHOLDER_RE.findall(text)) != wanted or stray_percent(text):
             raise CatalogError(
-                f"{self.catalog.path}: translation of {msgid!r} must use exactly the "
+                f"{self.catalog.where(msgid)}: translation of {msgid!r} must use exactly the "
                 f"placeholders {', '.join('%(' + w + ')s' for w in wanted) or '(none)'}"
             )
         self.used.append(msgid)
@@ -145,7 +143,9 @@ _COMPILED = _CompiledTemplates()  # per process; holds code, never language or l
 def make_environment(campaign: Campaign, catalog: LoadedCatalog) -> tuple[jinja2.Environment, StrictGettext]:
     """A fresh sandbox-free but autoescaping Environment bound to one language."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(campaign.templates_dir),
+        # The workspace's templates first (a campaign may override any), then the engine's core text.
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(campaign.templates_dir),
+                                    jinja2.FileSystemLoader(core_templates_dir())]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -165,7 +165,7 @@ def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: Font
     back name; by default the written language's own (its campaign [spoken] entry).
     """
     language = catalog.language
-    legal = campaign.contacts["legal"]
+    contacts = _contacts(campaign, catalog)
     spoken = spoken or default_spoken(campaign, language)
     return {
         "campaign": campaign,
@@ -200,20 +200,9 @@ def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: Font
             "paper": Markup(cmyk_css(campaign.colours["paper"])),
             "text": Markup(cmyk_css((0, 0, 0, 100))),
         },
-        "facts": {
-            "signed": language.format_date(campaign.facts.signed),
-            "mayor": campaign.facts.mayor,
-            "number": campaign.facts.order_number,
-        },
-        "contacts": {
-            **{key: c for key, c in campaign.contacts.items()},
-            "legal": {
-                "name": legal.name,
-                "phone": legal.phone,
-                "opens": time_markup(language.format_time(legal.opens or dt.time(9))),
-                "closes": time_markup(language.format_time(legal.closes or dt.time(18))),
-            },
-        },
+        "facts": _facts(campaign, catalog),
+        "contacts": contacts,
+        "contact_list": [c for key, c in contacts.items() if key != "card"],
         "qr": {"display": campaign.qr.display},
         "review": {"draft": not catalog.source and catalog.review.status != "reviewed"},
         "build": {"date": build_date(campaign)},
@@ -240,6 +229,35 @@ def small_size(fmt: Format, font_size_pt: float) -> float:
     """Small print (notices, captions): three quarters of the body, never under the
     format's min_font_size -- the layout check holds every text run to it."""
     return round(max(SMALL_RATIO * font_size_pt, fmt.min_font_size.pt), 2)
+
+
+def _facts(campaign: Campaign, catalog: LoadedCatalog) -> dict[str, str]:
+    facts = campaign.facts
+    if facts is None:  # only sections that use [facts] read it, and those require it
+        return {}
+    return {"signed": catalog.language.format_date(facts.signed),
+            "mayor": catalog.name("[facts] mayor", facts.mayor), "number": facts.order_number}
+
+
+def _contacts(campaign: Campaign, catalog: LoadedCatalog) -> dict[str, dict[str, str]]:
+    """Each [contacts.*] table as the language prints it: its name as the local
+    catalog spells it, times in the language's clock, opening days by CLDR's
+    weekday names.  ``card`` is the line the wallet card prints: ``legal`` if
+    there is one, else the first contact with a phone."""
+    language = catalog.language
+    shown: dict[str, dict[str, str]] = {}
+    for key, c in campaign.contacts.items():
+        shown[key] = {
+            "key": key, "name": catalog.name(f"[contacts.{key}] name", c.name), "phone": c.phone, "url": c.url,
+            "opens": time_markup(language.format_time(c.opens)) if c.opens else "",
+            "closes": time_markup(language.format_time(c.closes)) if c.closes else "",
+            "first_day": language.weekday(c.days[0]), "last_day": language.weekday(c.days[1]),
+            "hours": language.format_hours(c.days, c.opens, c.closes) if c.opens and c.closes else "",
+        }
+    card = shown.get("legal") or next((c for c in shown.values() if c["phone"]), None)
+    if card is not None:
+        shown["card"] = card
+    return shown
 
 
 def build_date(campaign: Campaign) -> str:
@@ -467,10 +485,8 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     if len(document.pages) <= fmt.pages:
         best = (sizes[0], html, document)
     elif len(document.pages) > 2 * fmt.pages:  # shrinking by points cannot save this
-        raise RenderError(
-            f"{catalog.language.tag}/{fmt.name}: the text fills {len(document.pages)} pages; the format "
-            f"has {fmt.pages}. A translation is far too long: check {catalog.path or 'the templates'}"
-        )
+        raise RenderError(f"{catalog.language.tag}/{fmt.name}: the text fills {len(document.pages)} pages; the "
+                          f"format has {fmt.pages}. {_overflow_cause(catalog, fmt)}")
     else:  # bisect the smaller sizes for the largest that fits
         low, high = 1, len(sizes) - 1
         while low <= high:
@@ -483,8 +499,7 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     if best is None:
         raise RenderError(
             f"{catalog.language.tag}/{fmt.name}: the text does not fit on {fmt.pages} page(s) even at "
-            f"the format's min_font_size {fmt.min_font_size.css} (campaign.toml [formats.{fmt.name}]); "
-            "shorten the translation or raise the format's size"
+            f"the format's min_font_size {fmt.min_font_size.css}. {_overflow_cause(catalog, fmt)}"
         )
     master = _master(campaign, fmt, catalog, options, identifier, spoken, best)
     # A line break can go wrong at one size and not the next (a word left alone,
@@ -546,6 +561,18 @@ def drop_output_intent(pdf: Any) -> None:
                 del spaces[name]
 
 
+def _overflow_cause(catalog: LoadedCatalog, fmt: Format) -> str:
+    """Name the likely cause of text that does not fit: the English never overflows
+    because of a translation, so for it the format is too small for its sections."""
+    where = f"campaign.toml [formats.{fmt.name}]"
+    if catalog.source:
+        return (f"The format is too small for its sections: in {where} enlarge width/height, lower "
+                "min_font_size, or remove a section")
+    paths = " and ".join(str(p) for p in (catalog.core_path, catalog.path) if p)
+    return (f"If the English {fmt.name} builds, this translation is too long for it "
+            f"(check {paths}); if not, the format is too small for its sections ({where})")
+
+
 def _sizes(fmt: Format) -> list[float]:
     """Candidate body sizes, largest first, in half points down to the minimum."""
     sizes, size = [], fmt.font_size.pt
@@ -572,10 +599,16 @@ def _check_coverage(fonts: FontBook, catalog: LoadedCatalog, fmt: Format, html: 
     missing = fonts.uncovered(catalog.language, visible_text(html))
     if missing:
         shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:12])
-        raise RenderError(
-            f"{catalog.language.tag}/{fmt.name}: no font in fonts/fonts.toml covers {shown}; "
-            "add a font for this script or re-cut the subsets with `make fonts`"
-        )
+        raise RenderError(f"{catalog.language.tag}/{fmt.name}: no font in fonts/fonts.toml covers {shown}; "
+                          f"{font_fix(fonts.folder)}")
+
+
+def font_fix(folder: Path) -> str:
+    """How to get a missing glyph: `make fonts` only where there is a Makefile to run it."""
+    if (folder.parent / "Makefile").is_file():
+        return "add a font for this script to fonts/fonts.toml, or re-cut the CJK subsets with `make fonts`"
+    return ("add a font file that covers it to fonts/ and list it in fonts/fonts.toml (the CJK fonts are "
+            "subsets: take the full Noto CJK font for characters they lack)")
 
 
 def _job_document(job: tuple[str, str, str, bool]) -> Any:

@@ -39,7 +39,7 @@ from .fontstack import FontBook, load_fonts
 from .home import SHEETS
 from .languages import Language, resolve_all
 from .qr import encode
-from .render import PrintOptions, context, make_environment, render_template, visible_text
+from .render import PrintOptions, context, font_fix, make_environment, render_template, visible_text
 from .sitefonts import Faces, bold_text, page_faces
 
 SITE_DIR = "site"  # under the build's output folder
@@ -175,8 +175,8 @@ def build_site(root: Path, out: Path | None = None,
     languages = resolve_all(campaign)
     entries = _manifest(root / "output", {a.path for a in built.artifacts})
     tags = [t for t in campaign.languages if any(e["language"] == t for e in entries)]
-    fonts = load_fonts(campaign.fonts_dir, "screen")  # the site's pages scroll: Urdu in Nastaliq
-    shared = Shared(campaign, fonts, languages, tags, campaign.root / CACHE_DIR / "site")
+    shared = Shared(campaign, load_fonts(campaign.fonts_dir, "screen"), languages, tags,
+                    campaign.root / CACHE_DIR / "site")
     downloads = {tag: _downloads(campaign, languages[tag], entries, root / "output", folder, shared.cache)
                  for tag in tags}
     audio = {tag: _audio(campaign, languages[tag], folder) for tag in tags}
@@ -369,7 +369,8 @@ def _render(campaign: Campaign, catalog: catalogs.LoadedCatalog, fonts: FontBook
     values = context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt)
     # The date beside the version: the campaign's own (or SOURCE_DATE_EPOCH), never the clock.
     date = catalog.language.format_date(source_date(campaign).date())
-    values["site"] = {"source_language": campaign.source_language, "date": date, **site}
+    values["site"] = {"source_language": campaign.source_language, "date": date,
+                      "sections": campaign.sections, **site}  # exactly what the flyers carry
     return render_template(env, name, values, "the download site")
 
 
@@ -496,7 +497,7 @@ def _check_coverage(fonts: FontBook, pages: list[Page]) -> None:
             if missing:
                 shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:12])
                 raise RenderError(f"site {page.path}: no font in fonts/fonts.toml covers {shown} "
-                                  f"({language.tag}); re-cut the subsets with `make fonts`")
+                                  f"({language.tag}); {font_fix(fonts.folder)}")
 
 
 # --- stylesheet, fonts, script, app files ---------------------------------------------

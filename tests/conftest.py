@@ -48,6 +48,18 @@ def copy_workspace(target: Path, spoken: bool = False) -> Path:
     return target
 
 
+def own_core_catalog(workspace: Path, tag: str) -> Path:
+    """The workspace's own copy of a language's core catalog (it overrides the engine's),
+    for tests that edit core text without touching the engine's shared files."""
+    from flyers.catalogs import CORE_DOMAIN, ENGINE_CORE
+
+    locale = tag.replace("-", "_")
+    target = workspace / "translations" / locale / "LC_MESSAGES" / f"{CORE_DOMAIN}.po"
+    if not target.is_file():
+        shutil.copyfile(ENGINE_CORE / "translations" / locale / "LC_MESSAGES" / f"{CORE_DOMAIN}.po", target)
+    return target
+
+
 @pytest.fixture()
 def workspace(tmp_path: Path) -> Path:
     return copy_workspace(tmp_path / "campaign")

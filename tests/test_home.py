@@ -71,8 +71,8 @@ def test_qr_code_is_a_figure_with_alt_text_before_its_caption(sample_build: Path
         stack = [pdf.Root.StructTreeRoot]
         while stack:
             node = stack.pop()
-            value = node.get("/K")
-            kids: list[Any] = list(value) if isinstance(value, pikepdf.Array) else [value] if value is not None else []
+            found = node.get("/K")
+            kids = list(found) if isinstance(found, pikepdf.Array) else [found] if found is not None else []
             for index, kid in enumerate(kids):
                 if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Figure":
                     figures.append((kid, kids[index + 1] if index + 1 < len(kids) else None))

@@ -16,7 +16,7 @@ from flyers.errors import CatalogError, ConfigError, RenderError
 from flyers.fontstack import load_fonts
 from flyers.languages import resolve, resolve_all
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, own_core_catalog, run_cli
 
 REQUIRED = {"en", "es", "zh-Hans", "zh-Hant", "ru", "bn", "ht", "ko", "ar", "ur", "fr", "pl", "yi", "it"}
 RTL = {"ar", "ur", "yi", "fa", "prs", "ps", "pa-Arab"}
@@ -121,7 +121,8 @@ formatting_locale = "es_GT"
 ''', "utf-8")
     mam = resolve("mam", load_campaign(workspace))
     assert (mam.endonym, mam.direction, mam.locale_id) == ("Qyol Mam", "ltr", "mam")
-    assert "2026" in mam.format_date(load_campaign(workspace).facts.signed)
+    facts = load_campaign(workspace).facts
+    assert facts is not None and "2026" in mam.format_date(facts.signed)
 
 
 def test_status_json_shows_complete_stale_and_unreviewed(workspace: Path) -> None:
@@ -134,11 +135,11 @@ def test_status_json_shows_complete_stale_and_unreviewed(workspace: Path) -> Non
 
 
 def test_changed_english_marks_exactly_that_entry_stale_everywhere(workspace: Path) -> None:
-    blocks = workspace / "templates" / "_blocks.html"
-    old = "You can ask for an interpreter who speaks your language."
-    new = "You can ask for an interpreter who knows your language."
-    assert old in blocks.read_text("utf-8")
-    blocks.write_text(blocks.read_text("utf-8").replace(old, new))
+    blocks = workspace / "templates" / "_blocks.html"  # the campaign's local text
+    old, new = "Mayor's Office of Immigrant Affairs: %(url)s", "The Mayor's Office of Immigrant Affairs: %(url)s"
+    assert "Mayor's Office of Immigrant Affairs: {{ url }}" in blocks.read_text("utf-8")
+    blocks.write_text(blocks.read_text("utf-8").replace("Mayor's Office of Immigrant Affairs: {{ url }}",
+                                                        "The Mayor's Office of Immigrant Affairs: {{ url }}"))
     result = run_cli("translations", "update", "-w", str(workspace))
     assert result.returncode == 0, result.stderr
     campaign = load_campaign(workspace)
@@ -163,14 +164,16 @@ def test_changed_english_marks_exactly_that_entry_stale_everywhere(workspace: Pa
 
 
 def test_review_is_recorded_and_required_reviewed_refuses_drafts(workspace: Path) -> None:
+    own_core_catalog(workspace, "es")  # a campaign reviews the core text only in its own copy
     refused = run_cli("build", "-w", str(workspace), "-l", "es", "-f", "card", "--require-reviewed")
     assert refused.returncode == 0 and "--require-reviewed" in refused.stderr
     assert not (workspace / "output" / "flyers" / "es").exists()
     marked = run_cli("translations", "review", "-w", str(workspace), "es", "--reviewer", "A. Translator",
                      "--date", "2026-11-20")
     assert marked.returncode == 0, marked.stderr
-    header = (workspace / "translations/es/LC_MESSAGES/messages.po").read_text("utf-8")
-    assert "# Review-Status: reviewed" in header and "# Reviewer: A. Translator" in header
+    for name in ("messages.po", "core.po"):
+        header = (workspace / "translations/es/LC_MESSAGES" / name).read_text("utf-8")
+        assert "# Review-Status: reviewed" in header and "# Reviewer: A. Translator" in header
     built = run_cli("build", "-w", str(workspace), "-l", "es", "-f", "card", "--require-reviewed")
     assert built.returncode == 0, built.stderr
     text = preflight.pdf_text(workspace / "output/flyers/es/kyr-es-card.pdf")[0]
@@ -198,7 +201,7 @@ def test_draft_flyers_say_so_in_their_language(sample_build: Path) -> None:
 
 
 def test_text_that_cannot_fit_fails_with_a_clear_message(workspace: Path) -> None:
-    po = workspace / "translations/es/LC_MESSAGES/messages.po"
+    po = own_core_catalog(workspace, "es")
     text = po.read_text("utf-8")
     long = "Usted tiene derecho a guardar silencio y nadie puede obligarle a hablar. " * 12
     text = re.sub(r'(msgid "You have the right to remain silent."\nmsgstr )"[^"]*"', rf'\1"{long}"', text)
@@ -217,8 +220,14 @@ def test_a_translation_with_a_changed_placeholder_is_refused(workspace: Path) ->
     campaign = load_campaign(workspace)
     problems = catalogs.lint(po, catalogs.extract(campaign))
     assert any("placeholders differ" in p and re.search(r"messages\.po:\d+:", p) for p in problems), problems
-    with pytest.raises(CatalogError, match=r"messages\.po: translation of .* must use exactly the placeholders"):
-        build(BuildRequest(root=workspace, out=workspace / "output", languages=("es",), formats=("letter",)))
+    result = build(BuildRequest(root=workspace, out=workspace / "output", languages=("en", "es"),
+                                formats=("letter",)))
+    assert re.search(r"messages\.po:\d+: a format specification for argument 'phone' doesn't exist",
+                     result.failed["es"]), result.failed  # msgfmt's words, with file and line
+    assert {a.language for a in result.artifacts} == {"en"}  # one language's mistake stops only it
+    with pytest.raises(CatalogError, match=r"--strict: some languages cannot be built"):
+        build(BuildRequest(root=workspace, out=workspace / "output", languages=("en", "es"),
+                           formats=("letter",), strict=True))
 
 
 @pytest.mark.slow

@@ -300,9 +300,11 @@ def forms(pdf: pikepdf.Pdf) -> list[pikepdf.Object]:
 def k_text_overprint(form: pikepdf.Object) -> tuple[int, int]:
     """(text shows in 100 % K, of which with overprint on) in one form's content."""
     states: Any = form.Resources.get("/ExtGState", {})
-    fill_k, op, stack, total, over = False, False, [], 0, 0
+    fill_k, op, total, over = False, False, 0, 0
+    stack: list[tuple[bool, bool, str]] = []
     space = "DeviceGray"
-    for operands, operator in cast(Any, pikepdf.parse_content_stream(form)):
+    for instruction in pikepdf.parse_content_stream(form):
+        operands, operator = instruction.operands, instruction.operator
         name = str(operator)
         if name == "q":
             stack.append((fill_k, op, space))
@@ -334,8 +336,8 @@ def test_no_unused_colour_spaces_and_a_registered_output_condition(copies: Path,
         with pikepdf.open(path) as pdf:
             for form in forms(pdf):
                 spaces = set(form.Resources.get("/ColorSpace", {}).keys())
-                instructions = cast(Any, pikepdf.parse_content_stream(form))
-                used = {str(ops[0]) for ops, op in instructions if str(op) in ("cs", "CS")}
+                used = {str(i.operands[0]) for i in pikepdf.parse_content_stream(form)
+                        if str(i.operator) in ("cs", "CS")}
                 assert spaces <= used, (path.name, spaces - used)
             intent = pdf.Root.OutputIntents[0]
             assert str(intent.OutputConditionIdentifier) == "CGATS TR 006"

@@ -122,11 +122,7 @@ def page(browser: Any) -> Iterator[tuple[Any, Requests]]:
     context = browser.new_context(viewport=PHONE, accept_downloads=True)
     requests = Requests()
     context.on("request", lambda request: requests.urls.append(request.url))
-    def failed(response: Any) -> None:
-        if response.status >= 400:
-            requests.failed.append(response.url)
-
-    context.on("response", failed)
+    context.on("response", lambda response: requests.failed.extend([response.url] if response.status >= 400 else []))
     tab = context.new_page()
     yield tab, requests
     context.close()

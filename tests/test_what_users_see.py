@@ -31,7 +31,7 @@ from flyers.fontstack import load_fonts
 from flyers.languages import resolve
 from flyers.render import StrictGettext
 
-from .conftest import ROOT, SAMPLE_LANGUAGES, copy_workspace, run_cli
+from .conftest import ROOT, SAMPLE_LANGUAGES, copy_workspace, own_core_catalog, run_cli
 from .test_batch import qr_by_slot
 
 FLYER_FORMATS = ("letter", "a4", "half-letter", "tabloid", "card", "interpreter")
@@ -223,7 +223,7 @@ def printed_facts(root: Path, tag: str, fmt: str) -> list[str]:
     toml = tomllib.loads((root / "campaign.toml").read_text("utf-8"))
     campaign = load_campaign(root)
     catalog = catalogs.load(campaign, resolve(tag, campaign))
-    english = [str(m.id) for m in catalogs.extract(campaign) if m.id]
+    english = catalogs.templates(campaign).msgids()  # core and local text
     locale = babel_locale(tag, toml)
     facts = toml["facts"]
     sentences = []
@@ -363,9 +363,9 @@ def test_a_sentence_the_extraction_misses_stops_the_build(workspace: Path) -> No
     template = workspace / "templates" / "_blocks.html"
     text = template.read_text("utf-8")
     extra = '<p>{{ _("Keep this card " ~ "with you.") }}</p>\n'
-    anchor = '<footer class="imprint'
+    anchor = '<section class="eo13" data-block="eo13">\n'  # the workspace's own (local) text
     assert anchor in text
-    template.write_text(text.replace(anchor, extra + anchor, 1), "utf-8")
+    template.write_text(text.replace(anchor, anchor + extra, 1), "utf-8")
     campaign = load_campaign(workspace)
     assert "Keep this card with you." not in {m.id for m in catalogs.extract(campaign)}
     result = run_cli("build", "-w", str(workspace), "-l", "es", "-f", "letter")
@@ -376,13 +376,13 @@ def test_a_sentence_the_extraction_misses_stops_the_build(workspace: Path) -> No
 
 
 def test_a_bare_percent_is_refused_with_catalog_and_line(workspace: Path) -> None:
-    po = workspace / "translations/es/LC_MESSAGES/messages.po"
+    po = own_core_catalog(workspace, "es")  # "Know Your Rights" is core text (h12)
     text = po.read_text("utf-8")
     text, count = re.subn(r'(msgid "Know Your Rights"\nmsgstr )"[^"]*"', r'\1"Conozca sus derechos al 100 %"', text)
     assert count == 1
     po.write_text(text, "utf-8")
     line = text.splitlines().index('msgid "Know Your Rights"') + 1
-    where = f"messages.po:{line}: a bare '%'"
+    where = f"core.po:{line}: a bare '%'"
     lint = run_cli("translations", "lint", "-w", str(workspace))
     assert lint.returncode == 1 and where in lint.stdout + lint.stderr, lint.stdout + lint.stderr
     built = run_cli("build", "-w", str(workspace), "-l", "es", "-f", "card")
@@ -391,7 +391,7 @@ def test_a_bare_percent_is_refused_with_catalog_and_line(workspace: Path) -> Non
     assert not (workspace / "output").exists()
     # '%%' is how a translation writes a percent sign: accepted, printed as one '%'.
     po.write_text(text.replace("al 100 %", "al 100 %%"), "utf-8")
-    assert not [p for p in catalogs.lint(po, catalogs.extract(load_campaign(workspace))) if "'%'" in p]
+    assert not [p for p in catalogs.lint(po, catalogs.templates(load_campaign(workspace)).core) if "'%'" in p]
 
 
 # --- flyers serve stops on Ctrl-C ------------------------------------------------------------------------------
