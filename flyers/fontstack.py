@@ -138,7 +138,8 @@ def load_fonts(folder: Path, medium: str = "print") -> FontBook:
             stacks[section][key] = tuple(names)
     screen = data.get("screen", {}).get("languages", {})
     for key, names in screen.items():
-        problems += [f"[screen.languages] {key}: family {n!r} is not under [families]" for n in names if n not in families]
+        problems += [f"[screen.languages] {key}: family {n!r} is not under [families]"
+                     for n in names if n not in families]
     if medium == "screen":
         stacks["languages"] = {**stacks["languages"], **{k: tuple(v) for k, v in screen.items()}}
     if problems:

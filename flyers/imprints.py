@@ -11,7 +11,7 @@ Latin name keeps its order in Arabic or Yiddish text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from . import catalogs
@@ -61,7 +61,7 @@ def shared_by(campaign: Campaign, language: Language) -> tuple[str, str]:
         (" " if after[:1].isspace() else "") + " ".join(after.split()))
 
 
-def make_imprints(typesetter: Typesetter, lines: Sequence[tuple[str, Language]], area: Area | None,
+def make_imprints(typesetter: Typesetter, lines: Iterable[tuple[str, Language]], area: Area | None,
                   texts: Callable[[Language], tuple[str, str]]) -> Imprints:
     """One imprint block per (name, language), in order; equal ones are typeset once."""
     width, size = imprint_size(area)

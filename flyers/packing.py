@@ -32,8 +32,6 @@ LABEL = (4 * PT, 6 * PT)
 MARGIN = 0.6 * PT
 LABEL_MARGIN = 0.25 * PT
 DEFAULT_BOX_PIECES = 500  # until the ticket's boxing spec says otherwise ([print] pieces_per_box)
-ADDRESS_FIELDS = ("address", "address1", "address2", "address_line1", "address_line2", "city", "state",
-                  "postal_code", "zip", "country")
 ROW_PT = 15.0
 
 
@@ -239,11 +237,10 @@ def box_pieces(campaign: Any) -> int:
 
 
 def address_of(group: Distributor) -> list[str]:
-    """The address lines of a distributor, from whichever address columns the orders file had."""
-    for source in (group, *group.orders):
-        lines = [str(getattr(source, name, "") or "").strip() for name in ADDRESS_FIELDS]
-        if any(lines):
-            return [line for line in lines if line]
+    """The address lines of a distributor (the orders file's ship-to columns), as on a box."""
+    for ship_to in (group.ship_to, *(o.ship_to for o in group.orders)):
+        if ship_to:
+            return ship_to.lines()
     return []
 
 

@@ -485,11 +485,9 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     master = _master(campaign, fmt, catalog, options, identifier, spoken, best)
     # A line break can go wrong at one size and not the next (a word left alone,
     # ink a hair outside the safe area): try a few smaller sizes before failing.
-    tried = 0
-    for size in (s for s in sizes if s < best[0]):
+    for tried, size in enumerate(s for s in sizes if s < best[0]):
         if not master.layout or tried == RELAYOUT_TRIES:
             break
-        tried += 1
         html, document = layout(campaign, fmt, catalog, fonts, options, size)
         if len(document.pages) <= fmt.pages:
             candidate = _master(campaign, fmt, catalog, options, identifier, spoken, (size, html, document))

@@ -175,7 +175,8 @@ def build_site(root: Path, out: Path | None = None,
     languages = resolve_all(campaign)
     entries = _manifest(root / "output", {a.path for a in built.artifacts})
     tags = [t for t in campaign.languages if any(e["language"] == t for e in entries)]
-    shared = Shared(campaign, load_fonts(campaign.fonts_dir, "screen"), languages, tags, campaign.root / CACHE_DIR / "site")
+    shared = Shared(campaign, load_fonts(campaign.fonts_dir, "screen"), languages, tags,
+                    campaign.root / CACHE_DIR / "site")
     downloads = {tag: _downloads(campaign, languages[tag], entries, root / "output", folder, shared.cache)
                  for tag in tags}
     audio = {tag: _audio(campaign, languages[tag], folder) for tag in tags}

@@ -74,7 +74,7 @@ def xjdf(job: dict[str, Any], groups: list[Distributor], time: str) -> bytes:
     _cutting(root, job)
     _run_list(root, job)
     _delivery(root, production, groups, job)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def _token(text: str) -> str:

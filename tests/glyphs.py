@@ -82,7 +82,8 @@ def page_glyphs(pdf_path: Path, page_index: int, expected: str, imprints_only: b
         def walk(stream: Any, resources: Any, ctm: tuple[float, ...], inside: bool) -> None:
             stack: list[tuple[float, ...]] = []
             xobjects = resources.get("/XObject", {})
-            for operands, operator in pikepdf.parse_content_stream(stream):
+            for instruction in pikepdf.parse_content_stream(stream):
+                operands, operator = instruction.operands, instruction.operator
                 op = str(operator)
                 if op == "q":
                     stack.append(ctm)

@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -70,8 +71,8 @@ def test_qr_code_is_a_figure_with_alt_text_before_its_caption(sample_build: Path
         stack = [pdf.Root.StructTreeRoot]
         while stack:
             node = stack.pop()
-            kids = node.get("/K")
-            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+            found = node.get("/K")
+            kids: list[Any] = list(found) if isinstance(found, pikepdf.Array) else [found] if found is not None else []
             for index, kid in enumerate(kids):
                 if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Figure":
                     figures.append((kid, kids[index + 1] if index + 1 < len(kids) else None))
@@ -113,7 +114,7 @@ def test_card_backs_are_mirrored_for_long_edge_duplex() -> None:
     fronts, backs = _cells(sheet, 252, 144, mirrored=False), _cells(sheet, 252, 144, mirrored=True)
     for (fx, fy), (bx, by) in zip(fronts, backs, strict=True):
         # Turning the sheet over its long (vertical) edge maps x to paper width - x - card width.
-        assert (bx, by) == (pytest.approx(612 - fx - 252), fy)
+        assert bx == pytest.approx(612 - fx - 252) and by == fy
 
 
 def test_sheets_pass_preflight_and_are_in_the_manifest(sample_build: Path) -> None:

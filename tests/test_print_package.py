@@ -207,7 +207,7 @@ def test_sequenced_files_carry_the_pdfvt_part_structure(sequenced: Path, workspa
         assert list(root.NodeNameList) == ["/Job", "/Distributor", "/Piece"] and root.RecordLevel == 2
         distributors = [d for row in root.DPartRootNode.DParts for d in row]
         assert [str(d.DPM.DistributorID) for d in distributors] == ["STM-01", "MASJID-7", "CHN-3"]
-        page_of = {page.objgen: number for number, page in enumerate(pdf.pages)}
+        page_of = {page.obj.objgen: number for number, page in enumerate(pdf.pages)}
         leaves = [(d, leaf) for d in distributors for row in d.DParts for leaf in row]
         expected = sequence([o for o in orders if o.format == "card"])
         assert len(leaves) == len(expected) == 76  # one part per piece
@@ -299,10 +299,11 @@ def forms(pdf: pikepdf.Pdf) -> list[pikepdf.Object]:
 
 def k_text_overprint(form: pikepdf.Object) -> tuple[int, int]:
     """(text shows in 100 % K, of which with overprint on) in one form's content."""
-    states = form.Resources.get("/ExtGState", {})
+    states: Any = form.Resources.get("/ExtGState", {})
     fill_k, op, stack, total, over = False, False, [], 0, 0
     space = "DeviceGray"
-    for operands, operator in pikepdf.parse_content_stream(form):
+    for instruction in pikepdf.parse_content_stream(form):
+        operands, operator = instruction.operands, instruction.operator
         name = str(operator)
         if name == "q":
             stack.append((fill_k, op, space))
@@ -334,7 +335,8 @@ def test_no_unused_colour_spaces_and_a_registered_output_condition(copies: Path,
         with pikepdf.open(path) as pdf:
             for form in forms(pdf):
                 spaces = set(form.Resources.get("/ColorSpace", {}).keys())
-                used = {str(ops[0]) for ops, op in pikepdf.parse_content_stream(form) if str(op) in ("cs", "CS")}
+                used = {str(i.operands[0]) for i in pikepdf.parse_content_stream(form)
+                        if str(i.operator) in ("cs", "CS")}
                 assert spaces <= used, (path.name, spaces - used)
             intent = pdf.Root.OutputIntents[0]
             assert str(intent.OutputConditionIdentifier) == "CGATS TR 006"

@@ -122,7 +122,12 @@ def page(browser: Any) -> Iterator[tuple[Any, Requests]]:
     context = browser.new_context(viewport=PHONE, accept_downloads=True)
     requests = Requests()
     context.on("request", lambda request: requests.urls.append(request.url))
-    context.on("response", lambda response: response.status >= 400 and requests.failed.append(response.url))
+
+    def failed(response: Any) -> None:
+        if response.status >= 400:
+            requests.failed.append(response.url)
+
+    context.on("response", failed)
     tab = context.new_page()
     yield tab, requests
     context.close()

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pikepdf
@@ -35,12 +37,14 @@ from flyers.campaign import load_campaign
 from flyers.errors import FlyersError
 from flyers.fontstack import load_fonts
 from flyers.imprints import imprint_texts, make_imprints
-from flyers.languages import resolve_all
+from flyers.languages import Language, resolve_all
 from flyers.render import Area
 from flyers.stamp import Geometry, imprint_operators
 from flyers.typeset import Typesetter
 
 from .conftest import ROOT
+
+Setting = tuple[Typesetter, dict[str, Language], Callable[[Language], tuple[str, str]]]
 
 DATA = ROOT / "tests" / "data" / "imprints"
 ARTIFACTS = ROOT / "tests" / ".artifacts"
@@ -60,7 +64,7 @@ MAX_INK_CHANGE = {"ur": 0.06}
 
 
 @pytest.fixture(scope="module")
-def setting() -> tuple[Typesetter, dict, object]:
+def setting() -> Setting:
     campaign = load_campaign(ROOT)
     return Typesetter(load_fonts(campaign.fonts_dir)), resolve_all(campaign), imprint_texts(campaign)
 
@@ -70,7 +74,7 @@ class BoldTypesetter(Typesetter):
         return super().stack(language, True)  # type: ignore[arg-type]
 
 
-def stamped_area(setting: tuple, name: str, tag: str, width: float, height: float) -> bytes:
+def stamped_area(setting: Setting, name: str, tag: str, width: float, height: float) -> bytes:
     """A page the size of the imprint area with the new imprint stamped as the print files stamp it."""
     typesetter, languages, texts = setting
     if tag in FROM_BOLD:
@@ -114,7 +118,7 @@ def difference(new: np.ndarray, old: np.ndarray) -> tuple[float, float]:
 
 @pytest.mark.parametrize("sample", [s for s in LISTING["samples"] if s["file"] not in KNOWN_WRONG],
                          ids=lambda s: s["file"])
-def test_imprint_looks_like_the_weasyprint_one(setting: tuple, sample: dict) -> None:
+def test_imprint_looks_like_the_weasyprint_one(setting: Setting, sample: dict[str, Any]) -> None:
     width, height = sample["area"]
     new = raster(stamped_area(setting, sample["name"], sample["language"], width, height), LISTING["dpi"])
     old = np.asarray(Image.open(DATA / sample["file"]).convert("L"))
@@ -143,7 +147,7 @@ def test_quick_line_breaks_are_uax14(text: str) -> None:
     assert sorted(_break_points(text)) == [b for b in line_break_boundaries(text) if 0 < b < len(text)]
 
 
-def test_a_character_no_font_has_is_an_error_naming_it(setting: tuple) -> None:
+def test_a_character_no_font_has_is_an_error_naming_it(setting: Setting) -> None:
     typesetter, languages, _ = setting
     with pytest.raises(FlyersError, match=r"U\+1F600"):
         typesetter.fit([("Church \U0001F600", True)], languages["es"], 5.0, 50.0)

@@ -1,7 +1,8 @@
 """Save reference rasters of imprints, for the pixel comparison in tests/test_typeset.py.
 
-Run once with the imprint code whose look is the reference (it was run with the
-WeasyPrint imprints, before they were replaced by HarfBuzz-shaped ones):
+The references are the WeasyPrint imprints that the HarfBuzz-shaped ones replaced
+(templates/batch/imprints.html, laid out here as flyers/batch.py laid them out
+until issue 17):
 
     PYTHONPATH=. .venv/bin/python tools/imprint_references.py
 
@@ -18,16 +19,19 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pikepdf
 import pypdfium2 as pdfium
+from markupsafe import Markup
 
-from flyers.batch import _imprints
-from flyers.build import BuildRequest, masters, plan
-from flyers.campaign import load_campaign, source_date
-from flyers.languages import resolve_all
-from flyers.orders import Order
-from flyers.render import Area
+from flyers import catalogs
+from flyers.build import CACHE_DIR, BuildRequest, masters, plan
+from flyers.campaign import Campaign, load_campaign, source_date
+from flyers.fontstack import FontBook, fontconfig_file
+from flyers.languages import Language, resolve_all
+from flyers.render import Area, imprint_job_pdf, make_environment, render_template
 from flyers.stamp import Geometry, imprint_operators, page_boxes
+from flyers.workers import run_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "data" / "imprints"
@@ -47,6 +51,29 @@ SAMPLES = [
     ("ur", "مسجد النور، بروکلین"),
 ]
 FORMATS = ("card", "letter")
+
+
+def weasyprint_imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language],
+                        lines: list[tuple[str, str]], area: Area) -> bytes:
+    """One PDF page per (language, name): the imprints as WeasyPrint laid them out."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(campaign.templates_dir), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    every = ", ".join(f'"{f}"' for f in fonts.families)
+
+    def shared_by(language: Language, name: str) -> Markup:
+        local, _ = make_environment(campaign, catalogs.load(campaign, language))
+        isolated = Markup("<bdi>%s</bdi>") % name  # a Latin name keeps its order in right-to-left text
+        return Markup(render_template(local, "imprint.html", {"distributor": isolated}, "the imprint").strip())
+
+    width, height = area.width, area.height * 0.62
+    variants = [{"tag": tag, "dir": languages[tag].direction, "text": shared_by(languages[tag], name),
+                 "fonts": fonts.css_stack(languages[tag]) + ", " + every} for tag, name in lines]
+    html = env.get_template("batch/imprints.html").render(
+        width=round(width, 2), height=round(height, 2), font_size=round(height / 2.9, 2),
+        variants=variants, date=source_date(campaign).isoformat())
+    conf = fontconfig_file(fonts, campaign.root / CACHE_DIR)
+    jobs = [(html, str(campaign.templates_dir), str(campaign.root), False)]
+    return dict(run_jobs(imprint_job_pdf, jobs, conf, ["imprints"]))[0]
 
 
 def area_pdf(imprint_pdf: bytes, index: int, area: Area) -> bytes:
@@ -84,16 +111,14 @@ def main() -> None:
     rendered, _ = masters(plan(BuildRequest(root=ROOT, out=ROOT / "output", languages=("en",),
                                             formats=FORMATS)))
     fonts = plan(BuildRequest(root=ROOT, out=ROOT / "output", languages=tags, formats=FORMATS)).fonts
-    orders = [Order(n + 2, f"D{n:03d}", name, tag, fmt, 1)
-              for fmt in FORMATS for n, (tag, name) in enumerate(SAMPLES)]
-    pdfs = _imprints(campaign, fonts, languages, orders, rendered, source_date(campaign))
     OUT.mkdir(parents=True, exist_ok=True)
     listing: list[dict[str, Any]] = []
     for fmt in FORMATS:
         area = rendered[("en", fmt)].imprints[0]
+        pdf = weasyprint_imprints(campaign, fonts, languages, list(SAMPLES), area)
         for n, (tag, name) in enumerate(SAMPLES):
             file = f"{fmt}-{n:02d}-{tag}.png"
-            rasterise(area_pdf(pdfs[fmt], n, area), OUT / file)
+            rasterise(area_pdf(pdf, n, area), OUT / file)
             listing.append({"file": file, "format": fmt, "language": tag, "name": name,
                             "area": [area.width, area.height]})
     (OUT / "samples.json").write_text(json.dumps({"dpi": REFERENCE_DPI, "samples": listing},
