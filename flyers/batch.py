@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from . import __version__, catalogs
 from .build import CACHE_DIR, DEFAULT_PROFILE, BuildRequest, file_digest, masters, plan
+from .build import pieces as master_pieces
 from .campaign import Campaign, load_campaign, source_date
 from .errors import FlyersError
 from .files import (
@@ -144,7 +145,7 @@ def _run(request: BatchRequest, campaign: Campaign, spec: PrintSpec, profile: Pa
     wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
     build_plan = plan(BuildRequest(root=request.root, out=request.out, languages=wanted_langs,
                                    formats=wanted_formats, strict=True))
-    total = len(build_plan.loaded) * len(build_plan.formats)
+    total = len(master_pieces(build_plan))  # written languages and the extra spoken ones, in every format
     done = [0]
 
     def master_done() -> None:
