@@ -277,9 +277,11 @@ def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language
     for fmt in dict.fromkeys(o.format for o in orders):
         first = next(m for (t, f), m in rendered.items() if f == fmt)
         area = first.imprints[0] if first.imprints else None
+        # Each language's master has its own imprint area: set the imprint for that one.
+        areas = {t: m.imprints[0] if m.imprints else None for (t, f), m in rendered.items() if f == fmt}
         lines = [(name, languages[tag]) for _, name, tag in _imprint_variants(orders, fmt)]
         result[fmt] = make_imprints(Typesetter(fonts), steps.counted(f"imprints ({fmt})", lines, len(lines)),
-                                    area, texts)
+                                    area, texts, areas)
     return result
 
 

@@ -11,7 +11,7 @@ Latin name keeps its order in Arabic or Yiddish text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from . import catalogs
@@ -62,14 +62,19 @@ def shared_by(campaign: Campaign, language: Language) -> tuple[str, str]:
 
 
 def make_imprints(typesetter: Typesetter, lines: Iterable[tuple[str, Language]], area: Area | None,
-                  texts: Callable[[Language], tuple[str, str]]) -> Imprints:
-    """One imprint block per (name, language), in order; equal ones are typeset once."""
-    width, size = imprint_size(area)
+                  texts: Callable[[Language], tuple[str, str]],
+                  areas: Mapping[str, Area | None] | None = None) -> Imprints:
+    """One imprint block per (name, language), in order; equal ones are typeset once.
+
+    ``areas``: the imprint area of each language's master (by tag), where it differs from
+    ``area`` (the masters of one format need not lay out the same area).
+    """
     result = Imprints(typesetter)
     done: dict[tuple[str, str], Block] = {}
     for name, language in lines:
         key = (name, language.tag)
         if key not in done:
+            width, size = imprint_size(areas.get(language.tag, area) if areas else area)
             before, after = texts(language)
             parts = [(before, False), (name, True), (after, False)]
             done[key] = typesetter.fit([p for p in parts if p[0]], language, size, width, LINE_HEIGHT,
