@@ -250,7 +250,7 @@ def test_a_very_long_distributor_name_prints_whole_inside_the_card(small_workspa
     glyphs = imprint_glyphs(out / "proof.pdf", 0, "Shared by " + name)
     lines = visual_lines(glyphs)
     assert "".join(lines) == "Sharedby" + name.replace(" ", ""), lines  # every letter, in order
-    assert len(lines) > 3  # broken over lines, then shrunk to fit
+    assert len(lines) >= 2  # broken over lines (two in the card's 9 pt high area since mg's margins), shrunk to fit
     rendered, _ = masters(plan(BuildRequest(root=small_workspace, out=tmp_path / "m", languages=("en",),
                                             formats=("card",))))
     area = next(a for a in rendered[("en", "card")].imprints if a.page == 0)
