@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from . import __version__, catalogs
 from .build import CACHE_DIR, DEFAULT_PROFILE, BuildRequest, file_digest, masters, plan
+from .build import pieces as master_pieces
 from .campaign import Campaign, load_campaign, source_date
 from .errors import FlyersError
 from .files import (
@@ -51,15 +52,19 @@ from .impose import (
     lifts,
     slug_origin,
 )
-from .languages import Language, resolve_all
+from .imprints import Imprints, imprint_texts, make_imprints
+from .languages import Language, resolve, resolve_all
 from .orders import Distributor, Order, distributors, read_orders
+from .packing import Background, DocumentsJob, box_pieces
 from .pdfvt import Group, Record, stream_vt
 from .pdfwriter import PageBoxes, stream_pages
 from .prepress import REGISTERED, SlugFont, finish_base, label_operators, slug_font, slug_operators
-from .printspec import load_print_spec
-from .render import Master, html_job_pdf, imprint_job_pdf, make_environment, render_template
+from .printspec import PrintSpec, load_print_spec
+from .progress import Report, Steps, check_plan, nothing_left_behind
+from .render import Master, html_job_pdf
 from .stamp import PageJob, Piece, Placement, build_base, geometry, page_boxes, render_pages
 from .ticket import default_lift, extend_job
+from .typeset import Typesetter
 from .workers import run_jobs
 from .xjdf import xjdf
 
@@ -80,6 +85,7 @@ class BatchRequest:
     sheet: str | None = None
     output_intent: Path | None = None
     lift: int | None = None  # sequenced mode: sheets per guillotine lift (None: one stack)
+    timeout_s: float | None = None
 
 
 @dataclass
@@ -109,21 +115,46 @@ class BatchResult:
     print_files: int
 
 
-def run_batch(request: BatchRequest) -> BatchResult:
-    """Build the package for ``request``; raise FlyersError for anything a user can fix."""
+def run_batch(request: BatchRequest, report: Report | None = None) -> BatchResult:
+    """Build the package for ``request``; raise FlyersError for anything a user can fix.
+
+    ``report(step, done, total)`` is called as each step advances (see progress.STEPS);
+    past ``request.timeout_s`` the run stops, and a failed run leaves nothing behind.
+    """
     if request.mode not in MODES:
         raise FlyersError(f"--mode: {request.mode!r} is not one of {', '.join(MODES)}")
+    steps = Steps(report, request.timeout_s)
     profile = _output_intent(request)
     campaign = load_campaign(request.root)
+    steps("orders read", 0, 0)
     orders = read_orders(request.orders, campaign)
     spec = load_print_spec(campaign)
+    steps("orders read", len(orders), len(orders))
+    pieces = sum(o.quantity for o in orders)
+    groups = distributors(orders)
+    pages = 2 * len(orders) if request.mode == "copies" else pieces // 2 + len(orders)
+    check_plan(len(orders), pieces, len(groups), pages, request.out)
+    with nothing_left_behind(request.out, [request.out.with_suffix(".zip")]):
+        return _run(request, campaign, spec, profile, orders, groups, steps)
+
+
+def _run(request: BatchRequest, campaign: Campaign, spec: PrintSpec, profile: Path, orders: list[Order],
+         groups: list[Distributor], steps: Steps) -> BatchResult:
     languages = resolve_all(campaign)
     wanted_langs = tuple(dict.fromkeys(o.language for o in orders))
     wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
     build_plan = plan(BuildRequest(root=request.root, out=request.out, languages=wanted_langs,
                                    formats=wanted_formats, strict=True,
                                    strict_reason=f"{request.orders.name} orders them, so every one must build"))
-    rendered, _ = masters(build_plan, profile=profile)
+    total = len(master_pieces(build_plan))  # written languages and the extra spoken ones, in every format
+    done = [0]
+
+    def master_done() -> None:
+        done[0] += 1
+        steps("masters", done[0], total)
+
+    steps("masters", 0, total)
+    rendered, _ = masters(build_plan, on_done=master_done, profile=profile)
     folder = request.out
     key = _batch_key(request, campaign, profile, rendered, build_plan.fonts)
     marker = _key_file(campaign, folder)
@@ -133,22 +164,41 @@ def run_batch(request: BatchRequest) -> BatchResult:
     marker.unlink(missing_ok=True)  # from here on the folder is not that package any more
     folder.mkdir(parents=True, exist_ok=True)
     clean_temp_files(folder)
-    groups = distributors(orders)
     date = source_date(campaign)
-    imprint_pdfs = _imprints(campaign, build_plan.fonts, languages, orders, rendered, date)
+    documents = _start_documents(campaign, request, build_plan.fonts, languages, groups, orders, folder)
+    steps.poll = documents.poll
+    try:
+        result = _print_package(request, campaign, spec, profile, orders, groups, rendered, languages,
+                                build_plan.fonts, folder, date, steps, documents)
+    finally:
+        documents.stop()
+    write_text(marker, key + "\n")  # last: only a finished package has one
+    return result
+
+
+def _print_package(request: BatchRequest, campaign: Campaign, spec: PrintSpec, profile: Path, orders: list[Order],
+                   groups: list[Distributor], rendered: dict[tuple[str, str], Master],
+                   languages: dict[str, Language], fonts: FontBook, folder: Path, date: dt.datetime,
+                   steps: Steps, documents: Background) -> BatchResult:
+    """Print files, proof, ticket and checksums, while ``documents`` makes the packing lists."""
+    wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
+    imprint_pdfs = _imprints(campaign, fonts, languages, orders, rendered, steps)
     files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder, profile.name,
-                         request.lift or default_lift(spec, fmt)) for fmt in wanted_formats]
+                         request.lift or default_lift(spec, fmt), steps) for fmt in wanted_formats]
+    steps("proof", 0, 1)
     _proof(campaign, orders, rendered, imprint_pdfs, folder, languages, profile.name, request.orders.stem)
+    steps("proof", 1, 1)
     job = _job(campaign, request, orders, groups, files, profile)
     extend_job(job, spec, groups, {fmt: [rendered[(t, fmt)] for t in _format_masters(orders, fmt, rendered)]
                                    for fmt in wanted_formats}, campaign.root / CACHE_DIR / "inks")
     write_json(folder / "job.json", job)
-    _documents(campaign, build_plan.fonts, languages, job, groups, orders, folder, date)
+    _documents(campaign, fonts, job, groups, folder, date)
     write_bytes(folder / "job.xjdf", xjdf(job, groups, date.isoformat()))
-    _checksums(folder)
+    documents.wait(steps, steps.check)
+    _checksums(folder, steps)
     zip_path = folder.with_suffix(".zip")
     _zip(folder, zip_path, date)
-    write_text(marker, key + "\n")  # last: only a finished package has one
+    steps.check()
     return BatchResult(folder, zip_path, job["total_pieces"], len(files))
 
 
@@ -221,42 +271,19 @@ def _imprint_variants(orders: list[Order], fmt: str) -> list[tuple[str, str, str
 
 
 def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], orders: list[Order],
-              rendered: dict[tuple[str, str], Master], date: dt.datetime) -> dict[str, bytes]:
-    """One PDF per format, a page per (distributor, language) imprint."""
-    env = _env(campaign)
-    every = ", ".join(f'"{f}"' for f in fonts.families)
-    shared_by = {tag: _shared_by(campaign, languages[tag]) for tag in dict.fromkeys(o.language for o in orders)}
-    jobs, names = [], []
+              rendered: dict[tuple[str, str], Master], steps: Steps) -> dict[str, Imprints]:
+    """Per format, an imprint per order line ("Shared by NAME"), shaped by HarfBuzz (see imprints.py)."""
+    texts = imprint_texts(campaign)
+    result: dict[str, Imprints] = {}
     for fmt in dict.fromkeys(o.format for o in orders):
         first = next(m for (t, f), m in rendered.items() if f == fmt)
         area = first.imprints[0] if first.imprints else None
-        width, height = (area.width, area.height * 0.62) if area else (144.0, 20.0)
-        variants = [{"tag": tag, "dir": languages[tag].direction, "text": shared_by[tag](name),
-                     "fonts": fonts.css_stack(languages[tag]) + ", " + every}
-                    for _, name, tag in _imprint_variants(orders, fmt)]
-        html = env.get_template("batch/imprints.html").render(
-            width=round(width, 2), height=round(height, 2), font_size=round(height / 2.9, 2),
-            variants=variants, date=date.isoformat())
-        jobs.append((html, str(campaign.templates_dir), str(campaign.root), False))
-        names.append(fmt)
-    result = {names[i]: pdf for i, pdf in _render_html(campaign, fonts, jobs, names, imprint_job_pdf)}
-    for fmt, pdf in result.items():
-        pages, wanted = len(page_boxes(pdf)), len(_imprint_variants(orders, fmt))
-        if pages != wanted:  # a name that overflowed its box would shift every later imprint
-            raise FlyersError(f"imprints for {fmt}: {pages} pages for {wanted} distributors; "
-                              "a distributor_name is too long for the imprint area")
+        # Each language's master has its own imprint area: set the imprint for that one.
+        areas = {t: m.imprints[0] if m.imprints else None for (t, f), m in rendered.items() if f == fmt}
+        lines = [(name, languages[tag]) for _, name, tag in _imprint_variants(orders, fmt)]
+        result[fmt] = make_imprints(Typesetter(fonts), steps.counted(f"imprints ({fmt})", lines, len(lines)),
+                                    area, texts, areas)
     return result
-
-
-def _shared_by(campaign: Campaign, language: Language) -> Callable[[str], Markup]:
-    """"Shared by NAME" in the flyer's language (strict gettext: never English by accident)."""
-    env, _ = make_environment(campaign, catalogs.load(campaign, language))
-
-    def imprint(name: str) -> Markup:
-        isolated = Markup("<bdi>%s</bdi>") % name  # a Latin name keeps its order in right-to-left text
-        return Markup(render_template(env, "imprint.html", {"distributor": isolated}, "the imprint").strip())
-
-    return imprint
 
 
 def _render_html(campaign: Campaign, fonts: FontBook, jobs: list[tuple[str, str, str, bool]],
@@ -280,8 +307,8 @@ def _format_masters(orders: list[Order], fmt: str, rendered: dict[tuple[str, str
 
 
 def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: list[Order],
-                rendered: dict[tuple[str, str], Master], imprints: bytes, folder: Path,
-                profile_name: str, lift: int | None) -> PrintFile:
+                rendered: dict[tuple[str, str], Master], imprints: Imprints, folder: Path,
+                profile_name: str, lift: int | None, steps: Steps) -> PrintFile:
     """Impose one format's pieces and write its print file."""
     tags = _format_masters(orders, fmt, rendered)
     format_masters = [rendered[(t, fmt)] for t in tags]
@@ -293,20 +320,24 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     raw_base, advances = build_base([m.pdf for m in format_masters], imprints, font, f"{fmt}-{request.mode}")
     title = f"{campaign.name} — {request.orders.stem} — {fmt}, {request.mode}"
     base = finish_base(raw_base, title, profile_name, font)
-    sizes = [b.media for b in page_boxes(imprints)]
-    shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
+    shape = geometry(format_masters, campaign.qr.error_correction, advances, imprints.boxes())
     lines = [o for o in orders if o.format == fmt]
     result = PrintFile(path=f"print/{fmt}-{request.mode}.pdf", format=fmt, layout=sheet, languages=tags)
     slug = _Slug(f"{campaign.name} | {request.orders.stem} | {result.path.removeprefix('print/')}", slug_font(font))
+    # Pages are made as they are written (a national plan has hundreds of thousands), so
+    # their number is counted from the plan first.
     if request.mode == "copies":
-        pages = list(_copies_pages(campaign, sheet, lines, first_page, result, slug))
+        pages = _copies_pages(campaign, sheet, lines, first_page, result, slug)
+        count = len(lines) * sheet.sides
     else:
-        pages = list(_sequenced_pages(campaign, sheet, lines, first_page, result, slug, lift))
+        pages = _sequenced_pages(campaign, sheet, lines, first_page, result, slug, lift)
+        count = len(cut_and_stack(sum(o.quantity for o in lines), sheet.per_sheet, lift)) * sheet.sides
     boxes = PageBoxes((0, 0, sheet.width, sheet.height), (0, 0, sheet.width, sheet.height),
                       (0, 0, sheet.width, sheet.height))
-    jobs: list[PageJob] = [(placements, marks, boxes) for placements, marks in pages]
+    jobs = ((placements, marks, boxes) for placements, marks in pages)
     with atomic_open(folder / result.path) as handle:
-        stream_pages(handle, base, render_pages(jobs, shape), len(jobs))
+        written = steps.counted(f"sheets ({fmt})", render_pages(jobs, shape), count, every=2000)
+        stream_pages(handle, base, written, count)
     result.sha256 = sha256_file(folder / result.path)
     if request.mode == "sequenced":
         vt_base = finish_base(raw_base, f"{title}, PDF/VT-1 pieces", profile_name, font,
@@ -435,7 +466,7 @@ PROOF_BAND = 0.85 * PT  # under each proof page's bleed: its label and approval 
 
 
 def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, str], Master],
-           imprints: dict[str, bytes], folder: Path, languages: dict[str, Language], profile_name: str,
+           imprints: dict[str, Imprints], folder: Path, languages: dict[str, Language], profile_name: str,
            job_name: str) -> None:
     """proof.pdf: each distinct variant once, 1-up with bleed, per format in file order, each page
     labelled (distributor, language, format, side, quantity) with an approval block under it."""
@@ -454,8 +485,7 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
                                     campaign.fonts_dir / SERIAL_FONT, f"proof-{fmt}")
         base = finish_base(base, f"{campaign.name} — {job_name} — proof", profile_name,
                            campaign.fonts_dir / SERIAL_FONT)
-        sizes = [b.media for b in page_boxes(imprints[fmt])]
-        shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
+        shape = geometry(format_masters, campaign.qr.error_correction, advances, imprints[fmt].boxes())
         boxes = {t: page_boxes(rendered[(t, fmt)].pdf) for t in tags}
         jobs: list[PageJob] = []
         for index, order in enumerate(o for o in orders if o.format == fmt):
@@ -513,7 +543,7 @@ def _job(campaign: Campaign, request: BatchRequest, orders: list[Order], groups:
         "bleed_in": 0.125,
         "output_intent": {"name": profile.name, "sha256": sha256_file(profile),
                           "condition": REGISTERED.get(profile.name, ("Custom", "the shop's own profile"))[1]},
-        "box_labels": None,  # set by the packing-list stage when it writes one label per box
+        "box_labels": "labels.pdf",  # one label per box, written by the packing-list stage (packing.py)
         "print_files": [_file_entry(f) for f in files],
     }
 
@@ -540,31 +570,26 @@ def _file_entry(f: PrintFile) -> dict[str, Any]:
     return entry
 
 
-def _documents(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], job: dict[str, Any],
-               groups: list[Distributor], orders: list[Order], folder: Path, date: dt.datetime) -> None:
-    """job.pdf and packing-lists.pdf, rendered by WeasyPrint in the workers."""
+def _documents(campaign: Campaign, fonts: FontBook, job: dict[str, Any], groups: list[Distributor],
+               folder: Path, date: dt.datetime) -> None:
+    """job.pdf, rendered by WeasyPrint in a worker (packing lists and labels: see packing.py)."""
     env = _env(campaign)
     stack = Markup(", ".join(f'"{f}"' for f in fonts.families))  # our own names, inside <style>
-    serials = _serial_ranges(orders) if job["mode"] == "sequenced" else {}
-    boxes = []
-    for group in groups:
-        lines = [{"tag": o.language, "dir": languages[o.language].direction,
-                  "endonym": languages[o.language].endonym, "english": languages[o.language].english_name,
-                  "format": o.format, "quantity": o.quantity, "serials": serials.get(o.line, "")}
-                 for o in group.orders]
-        boxes.append({"id": group.id, "name": group.name, "contact": group.contact, "lines": lines,
-                      "total": group.pieces})
-    context = {"job": job, "fonts": stack, "date": date.isoformat(), "count": len(boxes)}
-    pages = [("job.pdf", env.get_template("batch/job.html").render(context))]
-    packing = env.get_template("batch/packing.html")
-    for first in range(0, len(boxes), PACKING_CHUNK):  # chunks lay out in parallel
-        chunk = boxes[first:first + PACKING_CHUNK]
-        pages.append((f"packing-lists.pdf ({first + 1}-{first + len(chunk)})",
-                      packing.render(context | {"distributors": chunk, "first": first})))
-    jobs = [(html, str(campaign.templates_dir), str(campaign.root), False) for _, html in pages]
-    rendered = dict(_render_html(campaign, fonts, jobs, [name for name, _ in pages]))
+    context = {"job": job, "fonts": stack, "date": date.isoformat(), "count": len(groups)}
+    html = env.get_template("batch/job.html").render(context)
+    jobs = [(html, str(campaign.templates_dir), str(campaign.root), False)]
+    rendered = dict(_render_html(campaign, fonts, jobs, ["job.pdf"]))
     write_bytes(folder / "job.pdf", rendered[0])
-    _concatenate([rendered[i] for i in range(1, len(pages))], folder / "packing-lists.pdf")
+
+
+def _start_documents(campaign: Campaign, request: BatchRequest, fonts: FontBook, languages: dict[str, Language],
+                     groups: list[Distributor], orders: list[Order], folder: Path) -> Background:
+    """Packing lists and box labels, typeset in a second process beside the print files."""
+    serials = _serial_ranges(orders) if request.mode == "sequenced" else {}
+    job = {"campaign": campaign.name, "name": request.orders.stem, "mode": request.mode}
+    english = resolve(campaign.source_language, campaign)  # the shop's documents are in the source language
+    return Background(DocumentsJob(folder, fonts, english, languages, job, tuple(groups), serials,
+                                   box_pieces(campaign)))
 
 
 def _serial_ranges(orders: list[Order]) -> dict[int, str]:
@@ -582,10 +607,12 @@ def _serial_ranges(orders: list[Order]) -> dict[int, str]:
     return ranges
 
 
-def _checksums(folder: Path) -> None:
+def _checksums(folder: Path, steps: Steps) -> None:
     paths = [p.relative_to(folder) for p in folder.rglob("*")
              if p.is_file() and p.name != "SHA256SUMS" and not p.name.startswith(".")]
+    steps("checksums", 0, len(paths))
     write_text(folder / "SHA256SUMS", sha256sums(folder, paths))
+    steps("checksums", len(paths), len(paths))
 
 
 def _zip(folder: Path, target: Path, date: dt.datetime) -> None:

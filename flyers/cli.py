@@ -238,18 +238,30 @@ def check(workspace: Path, out: Path | None, sheets: Path | None) -> None:
                    "(default: 3 in of the format's stock, from [print.stock] caliper_in).")
 @click.option("--output-intent", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The shop's CMYK output ICC profile (default: GRACoL 2006 coated).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=1), default=None,
+              help="Stop (leaving nothing behind) if the batch takes longer than this many seconds.")
 @handle_errors
 def batch(workspace: Path, orders: Path | None, out: Path | None, mode: str, sheet: str | None,
-          lift: int | None, output_intent: Path | None) -> None:
+          lift: int | None, output_intent: Path | None, timeout_s: float | None) -> None:
     """Make a print-shop package from ORDERS.csv (default: the campaign's print plan)."""
     from .batch import BatchRequest, orders_for_campaign, run_batch
     from .campaign import load_campaign
 
     orders = orders or orders_for_campaign(load_campaign(workspace))
     folder = out or workspace / "output" / "batch" / orders.stem
-    with console.status("imposing and stamping"):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        tasks: dict[str, Any] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = progress.add_task(step, total=total or None)
+            progress.update(tasks[step], completed=done, total=total or None)
+
         result = run_batch(BatchRequest(root=workspace, orders=orders, out=folder, mode=mode, sheet=sheet,
-                                        output_intent=output_intent, lift=lift))
+                                        output_intent=output_intent, lift=lift, timeout_s=timeout_s), report)
     out_console.print(f"{result.folder}: {result.total_pieces:,} pieces in {result.print_files} print file(s); "
                       f"{result.zip_path.name} beside it. Check with: cd {result.folder} && sha256sum -c SHA256SUMS")
 

@@ -94,6 +94,10 @@ class FontBook:
         return missing
 
 
+    def uncovered_by_all(self, paths: list[Path], char: str) -> bool:
+        """True when none of ``paths`` can draw ``char``."""
+        return not any(ord(char) in _cmap(path) for path in paths)
+
     def uncovered_by(self, path: Path, text: str) -> list[str]:
         """Characters of ``text`` one font file cannot draw."""
         cmap = _cmap(path)

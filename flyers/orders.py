@@ -93,12 +93,13 @@ def read_orders(path: Path, campaign: Campaign) -> list[Order]:
                           f"(the header has: {', '.join(header) or 'nothing'})")
     problems: list[str] = []
     orders: list[Order] = []
+    checker = NameCheck(campaign)
     seen: dict[tuple[str, str, str], int] = {}
     names: dict[str, tuple[str, int]] = {}
     for number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
-        order = _parse_row(path, number, header, row, campaign, problems)
+        order = _parse_row(path, number, header, row, campaign, problems, checker)
         if order is None:
             continue
         key = (order.distributor_id, order.language, order.format)
@@ -136,7 +137,7 @@ def _decode(path: Path) -> str:
 
 
 def _parse_row(path: Path, number: int, header: list[str], row: list[str], campaign: Campaign,
-               problems: list[str]) -> Order | None:
+               problems: list[str], checker: NameCheck) -> Order | None:
     if len(row) > len(header):
         problems.append(f"{path}:{number}: {len(row)} cells but the header has {len(header)} columns")
         return None
@@ -156,6 +157,8 @@ def _parse_row(path: Path, number: int, header: list[str], row: list[str], campa
             message = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
             problems.append(f"{path}:{number}: column {column}: {message}")
         parsed = None
+    for message in checker.problems(cells["distributor_name"]):
+        problems.append(f"{path}:{number}: column distributor_name: {message}")
     if cells["language"] not in campaign.languages:
         problems.append(f"{path}:{number}: column language: {cells['language']!r} is not a campaign language "
                         f"({', '.join(campaign.languages)}){suggestion(cells['language'], campaign.languages)}")
@@ -185,6 +188,60 @@ def _check_country(country: str) -> str:
     if country and not COUNTRY_RE.match(country):
         raise ValueError(f"{country!r} must be a two-letter ISO 3166 code such as US")
     return country
+
+
+# Characters that change the order of the text around them.  The imprint isolates the name
+# itself (FSI..PDI); one of these inside it would reorder it ("live Church" for U+202E).
+BIDI_CONTROLS = {"\u202a": "LRE", "\u202b": "RLE", "\u202c": "PDF", "\u202d": "LRO", "\u202e": "RLO",
+                 "\u2066": "LRI", "\u2067": "RLI", "\u2068": "FSI", "\u2069": "PDI",
+                 "\u200e": "LRM", "\u200f": "RLM", "\u061c": "ALM"}
+
+
+class NameCheck:
+    """Checks distributor names against the workspace fonts, loaded once per orders file."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        from .fontstack import load_fonts
+
+        try:
+            book = load_fonts(campaign.fonts_dir)
+        except Exception:  # a broken fonts.toml is reported where the build loads it
+            self.covered: frozenset[int] | None = None
+            return
+        # The imprint falls back through every family after the language's own stack, as the
+        # flyers' CSS does, so a character any family has prints.
+        paths = [p for files in book.families.values() for p in files if p.is_file()]
+        self.covered = frozenset().union(*(_font_cmap(p) for p in paths))
+
+    def problems(self, name: str) -> list[str]:
+        """What keeps ``name`` from printing as written."""
+        problems = []
+        controls = sorted({c for c in name if c in BIDI_CONTROLS})
+        if controls:
+            shown = ", ".join(f"U+{ord(c):04X} ({BIDI_CONTROLS[c]})" for c in controls)
+            problems.append(f"contains the bidi control character(s) {shown}, which would reorder the "
+                            "printed name; delete them (the imprint keeps a name's own order)")
+        if self.covered is not None and not name.isascii():
+            missing = sorted({c for c in name if _needs_glyph(c) and ord(c) not in self.covered})
+            if missing:
+                shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:8])
+                problems.append(f"{shown} cannot be printed: no font in fonts/fonts.toml has it (an emoji "
+                                "or a rare character?); spell the name without it, or add a font")
+        return problems
+
+
+def _font_cmap(path: Path) -> frozenset[int]:
+    from .fontstack import _cmap
+
+    return _cmap(path)
+
+
+def _needs_glyph(char: str) -> bool:
+    import unicodedata
+
+    from .fontstack import IGNORED_CATEGORIES
+
+    return not char.isspace() and unicodedata.category(char) not in IGNORED_CATEGORIES
 
 
 def _check_quantity(value: str) -> str:

@@ -127,11 +127,19 @@ class PageStreamer:
                      % (number + 1, parent, boxes.pdf(), number, b" " + extra if extra else b""))
         self.written += 1
 
-    def finish(self, objects: Iterable[tuple[int, bytes]] = ()) -> None:
-        """Write the page tree, ``objects`` (number, dictionary: reserved ones or base
-        objects replaced), the cross-reference section and the trailer."""
+    def finish(self, objects: Iterable[tuple[int, bytes]] = (), resources: int | None = None) -> None:
+        """Write the page tree, ``objects``, the cross-reference section and the trailer.
+
+        ``objects``: (number, body) pairs, the body a dictionary or ``<< ... >> stream ...
+        endstream``: objects numbered by :meth:`reserve` (which may be called after the
+        pages, for objects known only then, such as the glyph forms they draw), or base
+        objects replaced.  ``resources``: the object the page tree root names as the
+        pages' shared resources, instead of the base's.
+        """
         if self.written != self.count:
             raise ValueError(f"announced {self.count} pages, wrote {self.written}")
+        if resources is None:
+            resources = self.info.resources
         for index in range(self.nodes):
             first = index * KIDS_PER_NODE
             kids = range(first, min(first + KIDS_PER_NODE, self.count))
@@ -141,7 +149,7 @@ class PageStreamer:
         root_at = self.position
         node_refs = b" ".join(b"%d 0 R" % self._node_number(i) for i in range(self.nodes))
         root = (b"%d 0 obj\n<< /Type /Pages /Kids [%s] /Count %d /Resources %d 0 R >>\nendobj\n"
-                % (self.info.pages, node_refs, self.count, self.info.resources))
+                % (self.info.pages, node_refs, self.count, resources))
         self.handle.write(root)
         self.position += len(root)
         self.others.append((self.info.pages, root_at))
@@ -153,7 +161,7 @@ class PageStreamer:
             self.position += len(data)
         reserved.sort()
         if [n for n, _ in reserved] != list(range(self.first + len(self.offsets),
-                                                  self.first + len(self.offsets) + len(reserved))):
+                                                  self.first + len(self.offsets) + self.reserved)):
             raise ValueError("reserved objects must all be written, once each")
         self.offsets.extend(offset for _, offset in reserved)
         self._xref()
