@@ -9,7 +9,6 @@ import json
 import re
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pikepdf
 import pytest

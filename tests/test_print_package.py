@@ -9,7 +9,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pikepdf
