@@ -160,8 +160,8 @@ BAD_CAMPAIGN = [
     ('opens = "09:00"', 'opens = "nine"', r"\[contacts\.legal\] opens: must be a time"),
     ('phone = "(800) 566-7636"', 'phone = "call us"', r"\[contacts\.state\] phone: must be a phone number"),
     # Cherokee: a script fonts.toml has no stack for (Thai, the old example, has one since the spoken languages)
-    ('"tr",\n]', '"tr", "chr",\n]', r"fonts\.toml: no font stack for script 'Cher' \(language chr\)"),
-    ('"tr",\n]', '"tr", "xq",\n]', r"'xq' is not in CLDR; add a \[locales\.xq\] table"),
+    ('"mam",\n]', '"mam", "chr",\n]', r"fonts\.toml: no font stack for script 'Cher' \(language chr\)"),
+    ('"mam",\n]', '"mam", "xq",\n]', r"'xq' is not in CLDR; add a \[locales\.xq\] table"),
 ]
 
 
@@ -344,25 +344,25 @@ def test_a_wrong_placeholder_stops_only_its_language_unless_strict(workspace: Pa
 
 def test_a_language_without_a_catalog_is_named_with_the_next_step_and_can_be_added(workspace: Path) -> None:
     toml = workspace / "campaign.toml"
-    toml.write_text(toml.read_text("utf-8").replace('"tr",\n]', '"tr", "sw",\n]'), "utf-8")
-    result = run_cli("build", "-w", str(workspace), "-l", "en", "-l", "sw", "-f", "card")
+    toml.write_text(toml.read_text("utf-8").replace('"mam",\n]', '"mam", "so",\n]'), "utf-8")
+    result = run_cli("build", "-w", str(workspace), "-l", "en", "-l", "so", "-f", "card")
     assert result.returncode == 0, result.stderr
     said = " ".join(result.stderr.split())
-    assert re.search(r"not built: sw: no catalog yet \(\d+ sentences to translate\); run `flyers "
-                     r"translations add sw`, then send translations/sw/ to a translator", said), said
+    assert re.search(r"not built: so: no catalog yet \(\d+ sentences to translate\); run `flyers "
+                     r"translations add so`, then send translations/so/ to a translator", said), said
     assert (workspace / "output/flyers/en/kyr-en-card.pdf").is_file()
     status = run_cli("translations", "status", "-w", str(workspace), "--json")
     assert status.returncode == 0, status.stderr
     rows = {r["language"]: r for r in json.loads(status.stdout)}
-    assert rows["sw"]["catalog_missing"] is True and rows["sw"]["translated"] == 0
-    added = run_cli("translations", "add", "-w", str(workspace), "sw")
+    assert rows["so"]["catalog_missing"] is True and rows["so"]["translated"] == 0
+    added = run_cli("translations", "add", "-w", str(workspace), "so")
     assert added.returncode == 0, added.stderr
     for name in ("messages.po", "core.po"):  # the engine has no Swahili core text: the campaign's own
-        po = workspace / "translations/sw/LC_MESSAGES" / name
-        assert po.is_file() and "Language: sw" in po.read_text("utf-8")
+        po = workspace / "translations/so/LC_MESSAGES" / name
+        assert po.is_file() and "Language: so" in po.read_text("utf-8")
         assert not subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True).returncode
-    again = run_cli("build", "-w", str(workspace), "-l", "en", "-l", "sw", "-f", "card")
-    assert again.returncode == 0 and "sw: " in again.stderr and "missing or fuzzy" in again.stderr
+    again = run_cli("build", "-w", str(workspace), "-l", "en", "-l", "so", "-f", "card")
+    assert again.returncode == 0 and "so: " in again.stderr and "missing or fuzzy" in again.stderr
     # `translations add` puts a new tag into campaign.toml, comments kept.
     added = run_cli("translations", "add", "-w", str(workspace), "ha")
     assert added.returncode == 0, added.stderr
@@ -395,7 +395,9 @@ def test_files_the_campaign_no_longer_makes_leave_output(workspace: Path) -> Non
                                                check.stderr), check.stderr
     toml = workspace / "campaign.toml"
     text = toml.read_text("utf-8")
-    toml.write_text(text[: text.index("[formats.interpreter]")], "utf-8")
+    start = text.index("[formats.interpreter]")
+    end = text.index("\n[", start + 1)  # the format's table only: the tables after it stay
+    toml.write_text(text[:start] + text[end + 1:], "utf-8")
     second = run_cli("build", "-w", str(workspace), "-l", "en", "-l", "es", "-f", "card")
     assert second.returncode == 0, second.stderr
     said = " ".join(second.stderr.split())
@@ -404,7 +406,8 @@ def test_files_the_campaign_no_longer_makes_leave_output(workspace: Path) -> Non
         assert f"moved out of output/: flyers/{gone}" in said, said
         assert (workspace / ".cache/stale-output/flyers" / gone).is_file()
     left = sorted(p.relative_to(workspace / "output").as_posix() for p in (workspace / "output").rglob("*.pdf"))
-    assert left == ["flyers/en/kyr-en-card-print.pdf", "flyers/en/kyr-en-card.pdf"]
+    assert left == ["flyers/en/kyr-en-card-print.pdf", "flyers/en/kyr-en-card-sheet-a4.pdf",
+                    "flyers/en/kyr-en-card-sheet-letter.pdf", "flyers/en/kyr-en-card.pdf"]
     manifest = json.loads((workspace / "output/manifest.json").read_text("utf-8"))
     assert sorted(e["path"] for e in manifest["artifacts"]) == left
     assert run_cli("check", "-w", str(workspace)).returncode == 0

@@ -15,7 +15,7 @@ from flyers import catalogs, preflight, translator
 from flyers.campaign import load_campaign
 from flyers.languages import resolve_all
 
-from .conftest import ROOT, run_cli
+from .conftest import own_core_catalog, ROOT, run_cli
 
 
 def _es(root: Path):  # type: ignore[no-untyped-def]
@@ -51,7 +51,7 @@ def test_glossary_lint_fails_on_a_swapped_term(workspace: Path) -> None:
     campaign, es = _es(workspace)
     assert translator.load_glossary(campaign)["lawyer"]["es"].forms == ("abogad",)
     assert translator.glossary_problems(campaign, es) == []
-    po = catalogs.po_path(campaign, es)
+    po = own_core_catalog(workspace, "es")  # the rights' sentences are core text
     po.write_text(po.read_text("utf-8").replace("abogado", "licenciado"), "utf-8")
     problems = translator.glossary_problems(campaign, es)
     assert problems and all("'lawyer' must be abogad (glossary)" in p for p in problems)
@@ -70,9 +70,10 @@ def test_glossary_lint_fails_on_a_swapped_term_in_other_scripts(workspace: Path,
     campaign = load_campaign(workspace)
     language = resolve_all(campaign)[tag]
     assert translator.glossary_problems(campaign, language) == []
-    po = catalogs.po_path(campaign, language)
+    # the catalog (core text, or the campaign's own) whose translations use the term
+    po = next(path for path in (own_core_catalog(workspace, tag), catalogs.po_path(campaign, language))
+              if term in path.read_text("utf-8"))
     text = po.read_text("utf-8")
-    assert term in text
     po.write_text(text.replace(term, swap), "utf-8")
     problems = translator.glossary_problems(campaign, language)
     assert problems and all(p.startswith(f"{po}:") and f"{concept!r} must be" in p
