@@ -7,6 +7,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
+# Locked Python dependencies (see `make lock`), resolved for CPython 3.11 on Linux.
+LOCK        := requirements.lock
+LOCK_INPUTS := pyproject.toml tools/build-requirements.in
+LOCK_FLAGS  := --extra test --generate-hashes --python-version 3.11 --custom-compile-command "make lock" -q
+UV_VERSION  := 0.13.9
+LOCK_VENV   := .cache/lock-tools
+LOCK_TOOL   := $(LOCK_VENV)/bin/uv
 
 # Node and npm install axe-core for the site's accessibility test: Debian's
 # nodejs and npm, unless node and npm are already on the PATH (a NodeSource node
@@ -15,12 +22,13 @@ NODE_PACKAGES := $(if $(and $(shell command -v node),$(shell command -v npm)),,n
 # Debian packages: Pango/HarfBuzz for WeasyPrint, GNU gettext (msgfmt --check),
 # poppler (pdffonts, pdfinfo, pdftoppm), qpdf, Ghostscript (ink coverage), and
 # Chromium, which the download site's tests drive with Playwright (never a
-# browser Playwright downloads itself).
+# browser Playwright downloads itself), and espeak-ng + opus-tools for
+# `flyers audio`'s computer-voice drafts.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
-                gettext poppler-utils qpdf ghostscript chromium $(NODE_PACKAGES)
+                gettext poppler-utils qpdf ghostscript chromium espeak-ng opus-tools $(NODE_PACKAGES)
 NODE_STAMP := node_modules/.installed
 
-.PHONY: flyers test install system-packages lint fonts clean bench node
+.PHONY: flyers test test-full install system-packages lint fonts clean bench node lock lock-upgrade
 
 flyers: install
 	$(BIN)/flyers build
@@ -30,7 +38,12 @@ flyers: install
 test: install node
 	$(BIN)/ruff check flyers tests bench tools
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto -p no:cacheprovider -m "not slow"
+
+# Everything, the whole-campaign tests too (40 languages x 6 formats and ~100 spoken
+# languages' cards, the 30,000-piece package): about 17 minutes on 2 cores.
+test-full: install node
+	$(BIN)/pytest -q -n auto -p no:cacheprovider
 
 install: $(STAMP)
 
@@ -44,11 +57,29 @@ $(SYSTEM_STAMP): Makefile
 	fi
 	@mkdir -p $(VENV) && touch $@
 
-$(STAMP): pyproject.toml $(SYSTEM_STAMP)
+# Exactly the locked versions, every file checked against its hash; then the project
+# itself, built by the locked hatchling, with no dependency resolution of its own.
+# `pip check` fails when pyproject.toml needs a package the lock lacks: run `make lock`.
+$(STAMP): pyproject.toml $(LOCK) $(SYSTEM_STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --require-hashes --only-binary :all: -r $(LOCK)
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check || { echo "requirements.lock is out of date with pyproject.toml: run 'make lock'"; exit 1; }
 	touch $@
+
+# requirements.lock pins every Python package (the test extra and the build backend
+# included) with its sha256 hashes.  `make lock` regenerates it after pyproject.toml
+# changes, keeping every pin that still satisfies it; `make lock-upgrade` moves every
+# package to its newest allowed version on purpose -- then run `make test`, the gate.
+lock: $(LOCK_TOOL)
+	$(LOCK_TOOL) pip compile $(LOCK_INPUTS) $(LOCK_FLAGS) -o $(LOCK)
+
+lock-upgrade: $(LOCK_TOOL)
+	$(LOCK_TOOL) pip compile $(LOCK_INPUTS) $(LOCK_FLAGS) --upgrade -o $(LOCK)
+
+$(LOCK_TOOL):
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q uv==$(UV_VERSION)
 
 # axe-core for tests/test_site.py, exactly as package-lock.json pins it.
 node: $(NODE_STAMP)

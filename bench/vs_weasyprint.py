@@ -42,11 +42,14 @@ def plain_document(pieces: int) -> str:
     head, body = html.split("<body", 1)
     body = "<body" + body
     inner = body[body.index(">") + 1: body.rindex("</body>")]
+    found = re.search(r'<div class="qr-slot" id="qr-slot">.*?</div>', inner)
+    assert found, "templates/_blocks.html: no QR slot"
+    empty_slot = found[0]
     pages = []
     for index in range(pieces):
         svg = zxingcpp.create_barcode(link(index), zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_svg()
         svg = re.sub(r"<\?xml[^>]*>", "", svg).replace("<svg ", '<svg style="width:100%;height:100%" ', 1)
-        page = inner.replace('<div class="qr-slot" id="qr-slot"></div>', f'<div class="qr-slot">{svg}</div>')
+        page = inner.replace(empty_slot, f'<div class="qr-slot">{svg}</div>', 1)
         pages.append(f'<div style="page-break-after: always">{page}</div>')
     return head + body[: body.index(">") + 1] + "".join(pages) + "</body></html>"
 

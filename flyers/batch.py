@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from . import __version__, catalogs
 from .build import CACHE_DIR, DEFAULT_PROFILE, BuildRequest, file_digest, masters, plan
+from .build import pieces as master_pieces
 from .campaign import Campaign, load_campaign, source_date
 from .errors import FlyersError
 from .files import (
@@ -39,13 +40,33 @@ from .files import (
     write_text,
 )
 from .fontstack import FontBook, fontconfig_file
-from .impose import DEFAULT_SHEET, PT, SheetLayout, crop_marks, cut_and_stack, layout
-from .languages import Language, resolve_all
+from .impose import (
+    DEFAULT_SHEET,
+    PT,
+    SLUG_SIZE,
+    SheetLayout,
+    SlotPosition,
+    crop_marks,
+    cut_and_stack,
+    layout,
+    lifts,
+    slug_origin,
+)
+from .imprints import Imprints, imprint_texts, make_imprints
+from .languages import Language, resolve, resolve_all
 from .orders import Distributor, Order, distributors, read_orders
+from .packing import Background, DocumentsJob, box_pieces
+from .pdfvt import Group, Record, stream_vt
 from .pdfwriter import PageBoxes, stream_pages
-from .render import Master, html_job_pdf, imprint_job_pdf, make_environment, render_template
+from .prepress import REGISTERED, SlugFont, finish_base, label_operators, slug_font, slug_operators
+from .printspec import PrintSpec, load_print_spec
+from .progress import Report, Steps, check_plan, nothing_left_behind
+from .render import Master, html_job_pdf
 from .stamp import PageJob, Piece, Placement, build_base, geometry, page_boxes, render_pages
+from .ticket import default_lift, extend_job
+from .typeset import Typesetter
 from .workers import run_jobs
+from .xjdf import xjdf
 
 MODES = ("copies", "sequenced")
 BATCH_KEYS = "batches"  # under .cache/: which inputs made each finished package
@@ -63,6 +84,8 @@ class BatchRequest:
     mode: str = "copies"
     sheet: str | None = None
     output_intent: Path | None = None
+    lift: int | None = None  # sequenced mode: sheets per guillotine lift (None: one stack)
+    timeout_s: float | None = None
 
 
 @dataclass
@@ -74,10 +97,12 @@ class PrintFile:
     layout: SheetLayout
     languages: list[str]
     pieces: int = 0
-    sheets: int = 0
-    copies: int = 0
+    layouts: int = 0  # distinct sheet images in the file (a front and its back are one)
+    press_sheets: int = 0  # sheets through the press: layouts times their copies
     sheet_copies: list[dict[str, Any]] = field(default_factory=list)
+    lifts: list[dict[str, Any]] = field(default_factory=list)
     sha256: str = ""
+    vt: dict[str, Any] | None = None  # sequenced mode: the PDF/VT-1 pieces file
 
 
 @dataclass(frozen=True)
@@ -90,19 +115,46 @@ class BatchResult:
     print_files: int
 
 
-def run_batch(request: BatchRequest) -> BatchResult:
-    """Build the package for ``request``; raise FlyersError for anything a user can fix."""
+def run_batch(request: BatchRequest, report: Report | None = None) -> BatchResult:
+    """Build the package for ``request``; raise FlyersError for anything a user can fix.
+
+    ``report(step, done, total)`` is called as each step advances (see progress.STEPS);
+    past ``request.timeout_s`` the run stops, and a failed run leaves nothing behind.
+    """
     if request.mode not in MODES:
         raise FlyersError(f"--mode: {request.mode!r} is not one of {', '.join(MODES)}")
+    steps = Steps(report, request.timeout_s)
     profile = _output_intent(request)
     campaign = load_campaign(request.root)
+    steps("orders read", 0, 0)
     orders = read_orders(request.orders, campaign)
+    spec = load_print_spec(campaign)
+    steps("orders read", len(orders), len(orders))
+    pieces = sum(o.quantity for o in orders)
+    groups = distributors(orders)
+    pages = 2 * len(orders) if request.mode == "copies" else pieces // 2 + len(orders)
+    check_plan(len(orders), pieces, len(groups), pages, request.out)
+    with nothing_left_behind(request.out, [request.out.with_suffix(".zip")]):
+        return _run(request, campaign, spec, profile, orders, groups, steps)
+
+
+def _run(request: BatchRequest, campaign: Campaign, spec: PrintSpec, profile: Path, orders: list[Order],
+         groups: list[Distributor], steps: Steps) -> BatchResult:
     languages = resolve_all(campaign)
     wanted_langs = tuple(dict.fromkeys(o.language for o in orders))
     wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
     build_plan = plan(BuildRequest(root=request.root, out=request.out, languages=wanted_langs,
-                                   formats=wanted_formats, strict=True))
-    rendered, _ = masters(build_plan, profile=profile)
+                                   formats=wanted_formats, strict=True,
+                                   strict_reason=f"{request.orders.name} orders them, so every one must build"))
+    total = len(master_pieces(build_plan))  # written languages and the extra spoken ones, in every format
+    done = [0]
+
+    def master_done() -> None:
+        done[0] += 1
+        steps("masters", done[0], total)
+
+    steps("masters", 0, total)
+    rendered, _ = masters(build_plan, on_done=master_done, profile=profile)
     folder = request.out
     key = _batch_key(request, campaign, profile, rendered, build_plan.fonts)
     marker = _key_file(campaign, folder)
@@ -112,19 +164,41 @@ def run_batch(request: BatchRequest) -> BatchResult:
     marker.unlink(missing_ok=True)  # from here on the folder is not that package any more
     folder.mkdir(parents=True, exist_ok=True)
     clean_temp_files(folder)
-    groups = distributors(orders)
     date = source_date(campaign)
-    imprint_pdfs = _imprints(campaign, build_plan.fonts, languages, orders, rendered, date)
-    files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder)
-             for fmt in wanted_formats]
-    _proof(campaign, orders, rendered, imprint_pdfs, folder)
+    documents = _start_documents(campaign, request, build_plan.fonts, languages, groups, orders, folder)
+    steps.poll = documents.poll
+    try:
+        result = _print_package(request, campaign, spec, profile, orders, groups, rendered, languages,
+                                build_plan.fonts, folder, date, steps, documents)
+    finally:
+        documents.stop()
+    write_text(marker, key + "\n")  # last: only a finished package has one
+    return result
+
+
+def _print_package(request: BatchRequest, campaign: Campaign, spec: PrintSpec, profile: Path, orders: list[Order],
+                   groups: list[Distributor], rendered: dict[tuple[str, str], Master],
+                   languages: dict[str, Language], fonts: FontBook, folder: Path, date: dt.datetime,
+                   steps: Steps, documents: Background) -> BatchResult:
+    """Print files, proof, ticket and checksums, while ``documents`` makes the packing lists."""
+    wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
+    imprint_pdfs = _imprints(campaign, fonts, languages, orders, rendered, steps)
+    files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder, profile.name,
+                         request.lift or default_lift(spec, fmt), steps) for fmt in wanted_formats]
+    steps("proof", 0, 1)
+    _proof(campaign, orders, rendered, imprint_pdfs, folder, languages, profile.name, request.orders.stem)
+    steps("proof", 1, 1)
     job = _job(campaign, request, orders, groups, files, profile)
+    extend_job(job, spec, groups, {fmt: [rendered[(t, fmt)] for t in _format_masters(orders, fmt, rendered)]
+                                   for fmt in wanted_formats}, campaign.root / CACHE_DIR / "inks")
     write_json(folder / "job.json", job)
-    _documents(campaign, build_plan.fonts, languages, job, groups, orders, folder, date)
-    _checksums(folder)
+    _documents(campaign, fonts, job, groups, folder, date)
+    write_bytes(folder / "job.xjdf", xjdf(job, groups, date.isoformat()))
+    documents.wait(steps, steps.check)
+    _checksums(folder, steps)
     zip_path = folder.with_suffix(".zip")
     _zip(folder, zip_path, date)
-    write_text(marker, key + "\n")  # last: only a finished package has one
+    steps.check()
     return BatchResult(folder, zip_path, job["total_pieces"], len(files))
 
 
@@ -132,8 +206,9 @@ def _batch_key(request: BatchRequest, campaign: Campaign, profile: Path, rendere
                fonts: FontBook) -> str:
     """Everything a package depends on: orders, options, masters, templates, fonts, date."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}\0{request.mode}\0{request.sheet}\0{source_date(campaign).isoformat()}".encode())
-    digest.update(file_digest(request.orders) + file_digest(profile))
+    digest.update(f"{__version__}\0{request.mode}\0{request.sheet}\0{request.lift}\0"
+                  f"{source_date(campaign).isoformat()}".encode())
+    digest.update(file_digest(request.orders) + file_digest(profile) + file_digest(campaign.root / "campaign.toml"))
     for (tag, fmt), master in sorted(rendered.items()):
         digest.update(f"{tag}/{fmt}:{master.key}\0".encode())
     templates = campaign.templates_dir
@@ -196,42 +271,19 @@ def _imprint_variants(orders: list[Order], fmt: str) -> list[tuple[str, str, str
 
 
 def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], orders: list[Order],
-              rendered: dict[tuple[str, str], Master], date: dt.datetime) -> dict[str, bytes]:
-    """One PDF per format, a page per (distributor, language) imprint."""
-    env = _env(campaign)
-    every = ", ".join(f'"{f}"' for f in fonts.families)
-    shared_by = {tag: _shared_by(campaign, languages[tag]) for tag in dict.fromkeys(o.language for o in orders)}
-    jobs, names = [], []
+              rendered: dict[tuple[str, str], Master], steps: Steps) -> dict[str, Imprints]:
+    """Per format, an imprint per order line ("Shared by NAME"), shaped by HarfBuzz (see imprints.py)."""
+    texts = imprint_texts(campaign)
+    result: dict[str, Imprints] = {}
     for fmt in dict.fromkeys(o.format for o in orders):
         first = next(m for (t, f), m in rendered.items() if f == fmt)
         area = first.imprints[0] if first.imprints else None
-        width, height = (area.width, area.height * 0.62) if area else (144.0, 20.0)
-        variants = [{"tag": tag, "dir": languages[tag].direction, "text": shared_by[tag](name),
-                     "fonts": fonts.css_stack(languages[tag]) + ", " + every}
-                    for _, name, tag in _imprint_variants(orders, fmt)]
-        html = env.get_template("batch/imprints.html").render(
-            width=round(width, 2), height=round(height, 2), font_size=round(height / 2.9, 2),
-            variants=variants, date=date.isoformat())
-        jobs.append((html, str(campaign.templates_dir), str(campaign.root), False))
-        names.append(fmt)
-    result = {names[i]: pdf for i, pdf in _render_html(campaign, fonts, jobs, names, imprint_job_pdf)}
-    for fmt, pdf in result.items():
-        pages, wanted = len(page_boxes(pdf)), len(_imprint_variants(orders, fmt))
-        if pages != wanted:  # a name that overflowed its box would shift every later imprint
-            raise FlyersError(f"imprints for {fmt}: {pages} pages for {wanted} distributors; "
-                              "a distributor_name is too long for the imprint area")
+        # Each language's master has its own imprint area: set the imprint for that one.
+        areas = {t: m.imprints[0] if m.imprints else None for (t, f), m in rendered.items() if f == fmt}
+        lines = [(name, languages[tag]) for _, name, tag in _imprint_variants(orders, fmt)]
+        result[fmt] = make_imprints(Typesetter(fonts), steps.counted(f"imprints ({fmt})", lines, len(lines)),
+                                    area, texts, areas)
     return result
-
-
-def _shared_by(campaign: Campaign, language: Language) -> Callable[[str], Markup]:
-    """"Shared by NAME" in the flyer's language (strict gettext: never English by accident)."""
-    env, _ = make_environment(campaign, catalogs.load(campaign, language))
-
-    def imprint(name: str) -> Markup:
-        isolated = Markup("<bdi>%s</bdi>") % name  # a Latin name keeps its order in right-to-left text
-        return Markup(render_template(env, "imprint.html", {"distributor": isolated}, "the imprint").strip())
-
-    return imprint
 
 
 def _render_html(campaign: Campaign, fonts: FontBook, jobs: list[tuple[str, str, str, bool]],
@@ -255,47 +307,103 @@ def _format_masters(orders: list[Order], fmt: str, rendered: dict[tuple[str, str
 
 
 def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: list[Order],
-                rendered: dict[tuple[str, str], Master], imprints: bytes, folder: Path) -> PrintFile:
+                rendered: dict[tuple[str, str], Master], imprints: Imprints, folder: Path,
+                profile_name: str, lift: int | None, steps: Steps) -> PrintFile:
     """Impose one format's pieces and write its print file."""
     tags = _format_masters(orders, fmt, rendered)
     format_masters = [rendered[(t, fmt)] for t in tags]
     first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
     spec = campaign.formats[fmt]
-    sheet = layout(request.sheet or DEFAULT_SHEET.get(fmt, "12x18"), spec.width.pt, spec.height.pt,
+    sheet = layout(request.sheet or DEFAULT_SHEET.get(fmt, "13x19"), spec.width.pt, spec.height.pt,
                    0.125 * PT, duplex=format_masters[0].pages == 2)
     font = campaign.fonts_dir / SERIAL_FONT
-    base, advances = build_base([m.pdf for m in format_masters], imprints, font, f"{fmt}-{request.mode}")
-    sizes = [b.media for b in page_boxes(imprints)]
-    shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
+    raw_base, advances = build_base([m.pdf for m in format_masters], imprints, font, f"{fmt}-{request.mode}")
+    title = f"{campaign.name} — {request.orders.stem} — {fmt}, {request.mode}"
+    base = finish_base(raw_base, title, profile_name, font)
+    shape = geometry(format_masters, campaign.qr.error_correction, advances, imprints.boxes())
     lines = [o for o in orders if o.format == fmt]
     result = PrintFile(path=f"print/{fmt}-{request.mode}.pdf", format=fmt, layout=sheet, languages=tags)
+    slug = _Slug(f"{campaign.name} | {request.orders.stem} | {result.path.removeprefix('print/')}", slug_font(font))
+    # Pages are made as they are written (a national plan has hundreds of thousands), so
+    # their number is counted from the plan first.
     if request.mode == "copies":
-        pages = list(_copies_pages(campaign, sheet, lines, first_page, result))
+        pages = _copies_pages(campaign, sheet, lines, first_page, result, slug)
+        count = len(lines) * sheet.sides
     else:
-        pages = list(_sequenced_pages(campaign, sheet, lines, first_page, result))
+        pages = _sequenced_pages(campaign, sheet, lines, first_page, result, slug, lift)
+        count = len(cut_and_stack(sum(o.quantity for o in lines), sheet.per_sheet, lift)) * sheet.sides
     boxes = PageBoxes((0, 0, sheet.width, sheet.height), (0, 0, sheet.width, sheet.height),
                       (0, 0, sheet.width, sheet.height))
-    jobs: list[PageJob] = [(placements, marks, boxes) for placements, marks in pages]
+    jobs = ((placements, marks, boxes) for placements, marks in pages)
     with atomic_open(folder / result.path) as handle:
-        stream_pages(handle, base, render_pages(jobs, shape), len(jobs))
+        written = steps.counted(f"sheets ({fmt})", render_pages(jobs, shape), count, every=2000)
+        stream_pages(handle, base, written, count)
     result.sha256 = sha256_file(folder / result.path)
+    if request.mode == "sequenced":
+        vt_base = finish_base(raw_base, f"{title}, PDF/VT-1 pieces", profile_name, font,
+                              vt_date=source_date(campaign).isoformat())
+        result.vt = _vt_file(campaign, lines, rendered, fmt, first_page, vt_base, shape, folder,
+                             f"print/{fmt}-sequenced-vt.pdf", f"{request.orders.stem} {fmt}")
     return result
 
 
-def _sheet_sides(sheet: SheetLayout, slots: list[Piece | None]) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
-    """The front (and back) page of one sheet holding ``slots`` (None = blank)."""
+def _vt_file(campaign: Campaign, lines: list[Order], rendered: dict[tuple[str, str], Master], fmt: str,
+             first_page: dict[str, int], base: bytes, shape: Any, folder: Path, path: str, job: str,
+             ) -> dict[str, Any]:
+    """The PDF/VT-1 pieces file: every piece 1-up with its bleed, in packing order (the same
+    order and serials as the imposed file), one part per distributor and per piece."""
+    pieces = sequence(lines)
+    index_of = {id(order): i for i, order in enumerate(lines)}
+    boxes = {tag: page_boxes(rendered[(tag, fmt)].pdf) for tag in first_page}
+    order_of = list(dict.fromkeys(o.distributor_id for o, _ in pieces))
+    group_index = {ident: i for i, ident in enumerate(order_of)}
+    counts = {ident: sum(o.quantity for o in lines if o.distributor_id == ident) for ident in order_of}
+    names = {o.distributor_id: o.distributor_name for o in lines}
+    groups = [Group(ident, names[ident], counts[ident]) for ident in order_of]
+    records: list[Record] = []
+    jobs: list[PageJob] = []
+    for number, (order, _) in enumerate(pieces):
+        link = distributor_link(campaign, order.language, order.distributor_id)
+        master = rendered[(order.language, fmt)]
+        records.append(Record(group_index[order.distributor_id], master.pages, number + 1, order.language, fmt))
+        for page in range(master.pages):
+            piece = Piece(first_page[order.language] + page, link, index_of[id(order)], number + 1)
+            jobs.append(((Placement(piece),), b"", boxes[order.language][page]))
+    with atomic_open(folder / path) as handle:
+        stream_vt(handle, base, render_pages(jobs, shape), len(jobs), groups, records, job)
+    return {"path": path, "pages": len(jobs), "records": len(records), "parts": len(groups),
+            "sha256": sha256_file(folder / path)}
+
+
+@dataclass(frozen=True)
+class _Slug:
+    """The slug line every press sheet carries outside the trim: job, file, sheet n of N,
+    side, distributor(s) and count, so a sheet found on the floor says where it belongs."""
+
+    head: str
+    font: SlugFont
+
+    def operators(self, sheet: SheetLayout, positions: tuple[SlotPosition, ...], text: str) -> bytes:
+        x, y, width = slug_origin(sheet, positions)
+        return slug_operators(f"{self.head} | {text}", x, y, width, SLUG_SIZE, self.font)
+
+
+def _sheet_sides(sheet: SheetLayout, slots: list[Piece | None], slug: _Slug, label: str,
+                 ) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
+    """The front (and back) page of one sheet holding ``slots`` (None = blank), marks and slug."""
     trim_w, trim_h = sheet.trim
-    sides = [(sheet.fronts, 0)] + ([(sheet.backs, 1)] if sheet.backs else [])
-    for positions, page_offset in sides:
+    sides = [(sheet.fronts, 0, "front")] + ([(sheet.backs, 1, "back")] if sheet.backs else [])
+    for positions, page_offset, side in sides:
         placements = tuple(
             Placement(piece._replace(page=piece.page + page_offset), position.matrix(trim_w, trim_h))
             for piece, position in zip(slots, positions, strict=False) if piece is not None)
-        yield placements, crop_marks(sheet, positions)
+        text = label.replace("{side}", side if sheet.backs else "one side")
+        yield placements, crop_marks(sheet, positions) + b"\n" + slug.operators(sheet, positions, text)
 
 
 def _copies_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order], first_page: dict[str, int],
-                  result: PrintFile) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
-    """Copies mode: one sheet per order line, filled with that distributor's piece."""
+                  result: PrintFile, slug: _Slug) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
+    """Copies mode: one layout per order line, filled with that distributor's piece."""
     for index, order in enumerate(lines):
         piece = Piece(first_page[order.language], distributor_link(campaign, order.language, order.distributor_id),
                       index, None)
@@ -304,10 +412,12 @@ def _copies_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order], fi
         result.sheet_copies.append({"page": page, "distributor_id": order.distributor_id,
                                     "language": order.language, "copies": copies, "pieces": order.quantity,
                                     "overs": copies * sheet.per_sheet - order.quantity})
-        result.sheets += 1
-        result.copies += copies
+        result.layouts += 1
+        result.press_sheets += copies
         result.pieces += order.quantity
-        yield from _sheet_sides(sheet, [piece] * sheet.per_sheet)
+        label = (f"layout {index + 1} of {len(lines)} | {{side}} | {order.distributor_id} {order.language} | "
+                 f"print {copies} sheet(s) = {copies * sheet.per_sheet} pieces, {order.quantity} ordered")
+        yield from _sheet_sides(sheet, [piece] * sheet.per_sheet, slug, label)
 
 
 def sequence(lines: list[Order]) -> list[tuple[Order, int]]:
@@ -318,13 +428,24 @@ def sequence(lines: list[Order]) -> list[tuple[Order, int]]:
 
 
 def _sequenced_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order], first_page: dict[str, int],
-                     result: PrintFile) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
-    """Sequenced mode: every piece present, numbered, in cut-and-stack order."""
+                     result: PrintFile, slug: _Slug, lift: int | None = None,
+                     ) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
+    """Sequenced mode: every piece present, numbered, in cut-and-stack order, lift by lift."""
     pieces = sequence(lines)
     index_of = {id(order): i for i, order in enumerate(lines)}
-    plan_ = cut_and_stack(len(pieces), sheet.per_sheet)
-    result.pieces, result.sheets, result.copies = len(pieces), len(plan_), len(plan_)
-    for sheet_slots in plan_:
+    plan_ = cut_and_stack(len(pieces), sheet.per_sheet, lift)
+    result.pieces, result.layouts, result.press_sheets = len(pieces), len(plan_), len(plan_)
+    stacks = lifts(len(plan_), lift)
+    for stack_no, (first, end) in enumerate(stacks, start=1):
+        numbers = [p for row in plan_[first:end] for p in row if p is not None]
+        result.lifts.append({"lift": stack_no, "sheets": [first + 1, end], "sheet_count": end - first,
+                             "pieces": [min(numbers) + 1, max(numbers) + 1] if numbers else []})
+    lift_of = [n for n, (first, end) in enumerate(stacks, start=1) for _ in range(first, end)]
+    for index, sheet_slots in enumerate(plan_):
+        present = [n for n in sheet_slots if n is not None]
+        ids = [pieces[n][0].distributor_id for n in present]
+        label = (f"sheet {index + 1} of {len(plan_)} | {{side}} | lift {lift_of[index]} of {len(stacks)} | "
+                 f"{ids[0] if ids else '-'} to {ids[-1] if ids else '-'} | {len(present)} pieces")
         slots: list[Piece | None] = []
         for number in sheet_slots:
             if number is None:
@@ -334,16 +455,25 @@ def _sequenced_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order],
             slots.append(Piece(first_page[order.language],
                                distributor_link(campaign, order.language, order.distributor_id),
                                index_of[id(order)], number + 1))
-        yield from _sheet_sides(sheet, slots)
+        yield from _sheet_sides(sheet, slots, slug, label)
 
 
 # --- proof, ticket, documents ----------------------------------------------------------------
 
 
+PROOF_LABEL_SIZE = 6.0  # points
+PROOF_BAND = 0.85 * PT  # under each proof page's bleed: its label and approval block
+
+
 def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, str], Master],
-           imprints: dict[str, bytes], folder: Path) -> None:
-    """proof.pdf: each distinct variant once, 1-up with bleed, per format in file order."""
+           imprints: dict[str, Imprints], folder: Path, languages: dict[str, Language], profile_name: str,
+           job_name: str) -> None:
+    """proof.pdf: each distinct variant once, 1-up with bleed, per format in file order, each page
+    labelled (distributor, language, format, side, quantity) with an approval block under it."""
     formats = list(dict.fromkeys(o.format for o in orders))
+    total = sum(rendered[(o.language, o.format)].pages for o in orders)
+    font = slug_font(campaign.fonts_dir / SERIAL_FONT)
+    number = 0
     # One base per format would need one file per format; the proof concatenates
     # per-format proofs instead, each built like a print file but 1-up.
     parts: list[Path] = []
@@ -353,15 +483,30 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
         first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
         base, advances = build_base([m.pdf for m in format_masters], imprints[fmt],
                                     campaign.fonts_dir / SERIAL_FONT, f"proof-{fmt}")
-        sizes = [b.media for b in page_boxes(imprints[fmt])]
-        shape = geometry(format_masters, campaign.qr.error_correction, advances, sizes)
+        base = finish_base(base, f"{campaign.name} — {job_name} — proof", profile_name,
+                           campaign.fonts_dir / SERIAL_FONT)
+        shape = geometry(format_masters, campaign.qr.error_correction, advances, imprints[fmt].boxes())
         boxes = {t: page_boxes(rendered[(t, fmt)].pdf) for t in tags}
         jobs: list[PageJob] = []
         for index, order in enumerate(o for o in orders if o.format == fmt):
             link = distributor_link(campaign, order.language, order.distributor_id)
-            for page in range(rendered[(order.language, fmt)].pages):
+            pages = rendered[(order.language, fmt)].pages
+            for page in range(pages):
+                number += 1
                 piece = Piece(first_page[order.language] + page, link, index, None)
-                jobs.append(((Placement(piece),), b"", boxes[order.language][page]))
+                side = ("front" if page == 0 else "back") if pages == 2 else f"page {page + 1} of {pages}"
+                language = languages[order.language]
+                label = [f"PROOF page {number} of {total} | {campaign.name} | {job_name}",
+                         f"Distributor: {order.distributor_id} {order.distributor_name}",
+                         f"Language: {order.language} ({language.english_name}) | Format: {fmt}, {side} | "
+                         f"Quantity: {order.quantity:,}",
+                         "Approved for print:  [  ] as is    [  ] with changes marked",
+                         "Name ________________  Signature ________________  Date __________"]
+                x0, y0, x1, y1 = boxes[order.language][page].media
+                page_box = boxes[order.language][page]
+                ops = label_operators(label, x0 + 4, y0 - 4, x1 - x0 - 8, PROOF_LABEL_SIZE, font)
+                jobs.append(((Placement(piece),), ops,
+                             PageBoxes((x0, y0 - PROOF_BAND, x1, y1), page_box.trim, page_box.bleed)))
         part = folder / f".proof-{fmt}.pdf"
         with atomic_open(part) as handle:
             stream_pages(handle, base, render_pages(jobs, shape), len(jobs))
@@ -396,7 +541,9 @@ def _job(campaign: Campaign, request: BatchRequest, orders: list[Order], groups:
         "campaign": campaign.name, "version": campaign.version, "name": request.orders.stem,
         "mode": request.mode, "total_pieces": total, "distributors": len(groups),
         "bleed_in": 0.125,
-        "output_intent": {"name": profile.name, "sha256": sha256_file(profile)},
+        "output_intent": {"name": profile.name, "sha256": sha256_file(profile),
+                          "condition": REGISTERED.get(profile.name, ("Custom", "the shop's own profile"))[1]},
+        "box_labels": "labels.pdf",  # one label per box, written by the packing-list stage (packing.py)
         "print_files": [_file_entry(f) for f in files],
     }
 
@@ -407,7 +554,8 @@ def _file_entry(f: PrintFile) -> dict[str, Any]:
         "path": f.path, "format": f.format, "trim_in": [round(v / PT, 3) for v in sheet.trim],
         "bleed_in": round(sheet.bleed / PT, 3), "sheet": sheet.sheet,
         "sheet_in": [round(sheet.width / PT, 3), round(sheet.height / PT, 3)],
-        "pieces_per_sheet": sheet.per_sheet, "sheets": f.sheets, "copies": f.copies, "pieces": f.pieces,
+        "pieces_per_sheet": sheet.per_sheet, "layouts": f.layouts, "press_sheets": f.press_sheets,
+        "impressions": f.press_sheets * sheet.sides, "pieces": f.pieces,
         "sides": sheet.sides, "flip_edge": "long" if sheet.sides == 2 else None,
         "languages": f.languages, "sha256": f.sha256,
         "slots": [{"x_in": round(s.x / PT, 4), "y_in": round(s.y / PT, 4), "rotation": s.rotation}
@@ -415,34 +563,33 @@ def _file_entry(f: PrintFile) -> dict[str, Any]:
     }
     if f.sheet_copies:
         entry["sheet_copies"] = f.sheet_copies
+    if f.lifts:
+        entry["lifts"] = f.lifts
+    if f.vt:
+        entry["vt"] = f.vt
     return entry
 
 
-def _documents(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], job: dict[str, Any],
-               groups: list[Distributor], orders: list[Order], folder: Path, date: dt.datetime) -> None:
-    """job.pdf and packing-lists.pdf, rendered by WeasyPrint in the workers."""
+def _documents(campaign: Campaign, fonts: FontBook, job: dict[str, Any], groups: list[Distributor],
+               folder: Path, date: dt.datetime) -> None:
+    """job.pdf, rendered by WeasyPrint in a worker (packing lists and labels: see packing.py)."""
     env = _env(campaign)
     stack = Markup(", ".join(f'"{f}"' for f in fonts.families))  # our own names, inside <style>
-    serials = _serial_ranges(orders) if job["mode"] == "sequenced" else {}
-    boxes = []
-    for group in groups:
-        lines = [{"tag": o.language, "dir": languages[o.language].direction,
-                  "endonym": languages[o.language].endonym, "english": languages[o.language].english_name,
-                  "format": o.format, "quantity": o.quantity, "serials": serials.get(o.line, "")}
-                 for o in group.orders]
-        boxes.append({"id": group.id, "name": group.name, "contact": group.contact, "lines": lines,
-                      "total": group.pieces})
-    context = {"job": job, "fonts": stack, "date": date.isoformat(), "count": len(boxes)}
-    pages = [("job.pdf", env.get_template("batch/job.html").render(context))]
-    packing = env.get_template("batch/packing.html")
-    for first in range(0, len(boxes), PACKING_CHUNK):  # chunks lay out in parallel
-        chunk = boxes[first:first + PACKING_CHUNK]
-        pages.append((f"packing-lists.pdf ({first + 1}-{first + len(chunk)})",
-                      packing.render(context | {"distributors": chunk, "first": first})))
-    jobs = [(html, str(campaign.templates_dir), str(campaign.root), False) for _, html in pages]
-    rendered = dict(_render_html(campaign, fonts, jobs, [name for name, _ in pages]))
+    context = {"job": job, "fonts": stack, "date": date.isoformat(), "count": len(groups)}
+    html = env.get_template("batch/job.html").render(context)
+    jobs = [(html, str(campaign.templates_dir), str(campaign.root), False)]
+    rendered = dict(_render_html(campaign, fonts, jobs, ["job.pdf"]))
     write_bytes(folder / "job.pdf", rendered[0])
-    _concatenate([rendered[i] for i in range(1, len(pages))], folder / "packing-lists.pdf")
+
+
+def _start_documents(campaign: Campaign, request: BatchRequest, fonts: FontBook, languages: dict[str, Language],
+                     groups: list[Distributor], orders: list[Order], folder: Path) -> Background:
+    """Packing lists and box labels, typeset in a second process beside the print files."""
+    serials = _serial_ranges(orders) if request.mode == "sequenced" else {}
+    job = {"campaign": campaign.name, "name": request.orders.stem, "mode": request.mode}
+    english = resolve(campaign.source_language, campaign)  # the shop's documents are in the source language
+    return Background(DocumentsJob(folder, fonts, english, languages, job, tuple(groups), serials,
+                                   box_pieces(campaign)))
 
 
 def _serial_ranges(orders: list[Order]) -> dict[int, str]:
@@ -460,10 +607,12 @@ def _serial_ranges(orders: list[Order]) -> dict[int, str]:
     return ranges
 
 
-def _checksums(folder: Path) -> None:
+def _checksums(folder: Path, steps: Steps) -> None:
     paths = [p.relative_to(folder) for p in folder.rglob("*")
              if p.is_file() and p.name != "SHA256SUMS" and not p.name.startswith(".")]
+    steps("checksums", 0, len(paths))
     write_text(folder / "SHA256SUMS", sha256sums(folder, paths))
+    steps("checksums", len(paths), len(paths))
 
 
 def _zip(folder: Path, target: Path, date: dt.datetime) -> None:
@@ -486,7 +635,8 @@ def orders_for_campaign(campaign: Campaign) -> Path:
 
 def load_job(folder: Path) -> dict[str, Any]:
     """job.json of a package (for checks and tests)."""
-    return json.loads((folder / "job.json").read_text("utf-8"))
+    job: dict[str, Any] = json.loads((folder / "job.json").read_text("utf-8"))
+    return job
 
 
 __all__ = ["BatchRequest", "BatchResult", "catalogs", "distributor_link", "load_job", "run_batch", "sequence"]

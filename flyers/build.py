@@ -12,19 +12,20 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
-
 from . import __version__, catalogs
+from .audio import copy_to_output
 from .campaign import Campaign, Format, load_campaign, source_date
 from .errors import CatalogError, FlyersError, RenderError
 from .files import clean_temp_files, has_digest, sha256_bytes, write_bytes, write_json
 from .fontstack import FontBook, fontconfig_file, load_fonts
+from .home import home_piece, sheet_pdf, sheets_for
 from .languages import Language, SpokenLanguage, primary_spoken, resolve_all, resolve_spoken
 from .preflight import LAYOUT_RULES
 from .qr import QRCode, encode, module_mm
@@ -56,6 +57,10 @@ class BuildRequest:
     strict: bool = False
     require_reviewed: bool = False
     timeout_s: float = 180.0  # per page; a pathological translation fails instead of hanging
+    # Why every language must build, as the refusal says it: the option a user passed,
+    # or the command that needs it (a print batch needs every ordered language).
+    strict_reason: str = "--strict"
+    strict_config: bool = False  # unknown campaign.toml keys and sections are errors (the user's --strict)
 
 
 @dataclass(frozen=True)
@@ -65,16 +70,17 @@ class Artifact:
     path: str
     language: str
     format: str
-    variant: str  # "home" or "print"
+    variant: str  # "home", "print" or "home-sheet"
     pages: int
     sha256: str
     review_status: str
     font_size_pt: float
     source: str = ""  # hash of everything that made this file: a rebuild skips it when unchanged
     spoken: str = ""  # the spoken language a card or interpreter card names (per_spoken_language formats)
+    sheet: str = ""  # home sheets only: the paper ("letter", "a4") the copies are laid out on
 
     def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "sheet" or v}
 
 
 @dataclass
@@ -82,9 +88,12 @@ class BuildResult:
     """What happened, for the summary table and the exit status."""
 
     artifacts: list[Artifact] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # not ready yet (missing, fuzzy): exit 0
+    failed: dict[str, str] = field(default_factory=dict)  # broken catalogs: the others build, exit 1
     cached: int = 0
     rendered: int = 0
+    warnings: tuple[str, ...] = ()
+    stale: list[str] = field(default_factory=list)  # files moved out of output/
 
 
 @dataclass(frozen=True)
@@ -112,10 +121,12 @@ class Plan:
 
     campaign: Campaign
     fonts: FontBook
-    template: Catalog
+    template: catalogs.Templates
     loaded: dict[str, catalogs.LoadedCatalog]
     formats: tuple[str, ...]
     skipped: dict[str, str]
+    failed: dict[str, str] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()  # the languages asked for (built or not)
     spoken: dict[str, SpokenLanguage] = field(default_factory=dict)
     extra_spoken: tuple[str, ...] = ()
 
@@ -125,34 +136,71 @@ class Plan:
 
 
 def plan(request: BuildRequest) -> Plan:
-    """Validate everything a build needs before any rendering starts."""
-    campaign = load_campaign(request.root)
+    """Validate everything a build needs before any rendering starts.
+
+    A language that cannot be built (no catalog, sentences missing, a broken
+    catalog) is left out and named, never printed in English; the others are
+    built.  ``strict`` makes any of that an error before anything renders.
+    """
+    campaign = load_campaign(request.root, strict=request.strict_config)
     fonts = load_fonts(campaign.fonts_dir)
     languages = resolve_all(campaign)
     for language in languages.values():  # a language without fonts is a campaign error, asked for or not
         fonts.stack(language)
     selected_langs = _select(request.languages, tuple(languages), "language", "flyers languages")
     selected_formats = _select(request.formats, tuple(campaign.formats), "format", "flyers formats")
-    template = catalogs.extract(campaign)
+    _refuse_placeholder_link(campaign, selected_formats)
+    template = catalogs.templates(campaign)
     loaded: dict[str, catalogs.LoadedCatalog] = {}
     skipped: dict[str, str] = {}
+    failed: dict[str, str] = {}
     for tag in selected_langs:
-        language = languages[tag]
-        catalog = catalogs.load(campaign, language)
+        try:
+            catalog = catalogs.load(campaign, languages[tag])
+        except catalogs.CatalogMissing:
+            skipped[tag] = _next_step(campaign, tag, template)
+            continue
+        except CatalogError as exc:
+            failed[tag] = exc.render()
+            continue
         reason = _refusal(catalog, template, request)
         if reason:
             skipped[tag] = reason
         else:
             loaded[tag] = catalog
-    if skipped and request.strict:
-        raise CatalogError("--strict: some languages cannot be built",
-                           [f"{tag}: {why}" for tag, why in skipped.items()])
+    if (skipped or failed) and request.strict:
+        raise CatalogError(f"{request.strict_reason}: some languages cannot be built",
+                           [f"{tag}: {why}" for tag, why in {**failed, **skipped}.items()])
     spoken = resolve_spoken(campaign, languages)
     primaries = set(primary_spoken(campaign, spoken).values())
     extra = tuple(tag for tag, item in spoken.items() if tag not in primaries)
     for item in spoken.values():  # a spoken language without fonts is a campaign error, asked for or not
         fonts.widened(languages[campaign.source_language], (item.script,))
-    return Plan(campaign, fonts, template, loaded, selected_formats, skipped, spoken, extra)
+    return Plan(campaign, fonts, template, loaded, selected_formats, skipped, failed, selected_langs, spoken, extra)
+
+
+def _next_step(campaign: Campaign, tag: str, template: catalogs.Templates) -> str:
+    """What a language without a catalog needs, and the command that starts it."""
+    language = resolve_all(campaign)[tag]
+    local = [m for m in template.local if m.id and not m.context]
+    has_core = catalogs.core_po_path(campaign, language).is_file()
+    todo = len(local) if has_core else len(template.msgids())
+    folder = catalogs.po_path(campaign, language).parent.parent.relative_to(campaign.root)
+    return (f"no catalog yet ({todo} sentences to translate); run `flyers translations add {tag}`, "
+            f"then send {folder}/ to a translator")
+
+
+def _refuse_placeholder_link(campaign: Campaign, formats: tuple[str, ...]) -> None:
+    """A generic workspace's QR leads to a placeholder: refuse to print it."""
+    if campaign.site_url or not campaign.qr.is_placeholder:
+        return
+    with_qr = [name for name in formats if campaign.formats[name].has_qr]
+    if with_qr:
+        raise FlyersError(
+            f"{campaign.root / 'campaign.toml'}: [qr] link: {campaign.qr.link!r} is the placeholder of a new "
+            f"workspace; set it (and [qr] display) to your campaign's page before printing "
+            f"{', '.join(with_qr)}"
+        )
 
 
 def _select(asked: tuple[str, ...], known: tuple[str, ...], what: str, hint: str) -> tuple[str, ...]:
@@ -164,11 +212,13 @@ def _select(asked: tuple[str, ...], known: tuple[str, ...], what: str, hint: str
     return tuple(a for a in known if a in asked) if asked else known
 
 
-def _refusal(catalog: catalogs.LoadedCatalog, template: Catalog, request: BuildRequest) -> str:
+def _refusal(catalog: catalogs.LoadedCatalog, template: catalogs.Templates, request: BuildRequest) -> str:
     """Why a language must not be printed, or '' when it may."""
     missing = catalogs.missing(catalog, template)
     if missing:
-        return f"{len(missing)} sentence(s) missing or fuzzy in {catalog.path}; first: {missing[0]!r}"
+        where = sorted({str(catalog.where(m)) for m in missing})
+        return (f"{len(missing)} sentence(s) missing or fuzzy in {' and '.join(where)}; first: {missing[0]!r}; "
+                "translate them (`flyers translations status` lists the languages)")
     if request.require_reviewed and not catalog.source and catalog.review.status != "reviewed":
         return f"--require-reviewed: {catalog.path} is a {catalog.review.status} translation"
     return ""
@@ -189,6 +239,7 @@ def cache_key(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog, 
     profile = file_digest(options.profile) if options.profile else b""
     digest.update(pickle.dumps((portable, fmt, loaded, options.bleed_in, profile, spoken), protocol=5))
     digest.update(_templates_digest(campaign.templates_dir))
+    digest.update(_templates_digest(catalogs.core_templates_dir()))
     for path in fonts.files(catalog.language):
         digest.update(path.name.encode() + b"\0" + file_digest(path))
     return digest.hexdigest()[:32]
@@ -277,27 +328,30 @@ def pieces(build_plan: Plan) -> list[tuple[str, str, catalogs.LoadedCatalog, Spo
 
 
 def _cache_get(cache: Path, key: str) -> Master | None:
-    pdf, meta = cache / f"{key}.pdf", cache / f"{key}.json"
-    if not (pdf.is_file() and meta.is_file()):
+    pdf, meta, home = cache / f"{key}.pdf", cache / f"{key}.json", cache / f"{key}.home.pdf"
+    if not (pdf.is_file() and meta.is_file() and home.is_file()):
         return None
     try:
         info = json.loads(meta.read_text("utf-8"))
-        data = pdf.read_bytes()
-        if sha256_bytes(data) != info["sha256"]:
+        data, home_data = pdf.read_bytes(), home.read_bytes()
+        if sha256_bytes(data) != info["sha256"] or sha256_bytes(home_data) != info["home_sha256"]:
             return None
         from .render import Area, Slot
 
         return Master(pdf=data, pages=info["pages"], font_size_pt=info["font_size_pt"],
                       slots=tuple(Slot(**s) for s in info["slots"]), text=info["text"],
-                      imprints=tuple(Area(**a) for a in info["imprints"]), layout=tuple(info["layout"]))
+                      imprints=tuple(Area(**a) for a in info["imprints"]), layout=tuple(info["layout"]),
+                      home_pdf=home_data)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def _cache_put(cache: Path, key: str, master: Master) -> None:
     write_bytes(cache / f"{key}.pdf", master.pdf)
+    write_bytes(cache / f"{key}.home.pdf", master.home_pdf)
     write_json(cache / f"{key}.json", {
-        "sha256": sha256_bytes(master.pdf), "pages": master.pages, "font_size_pt": master.font_size_pt,
+        "sha256": sha256_bytes(master.pdf), "home_sha256": sha256_bytes(master.home_pdf),
+        "pages": master.pages, "font_size_pt": master.font_size_pt,
         "slots": [s.__dict__ for s in master.slots], "text": master.text,
         "imprints": [a.__dict__ for a in master.imprints], "layout": list(master.layout),
     })
@@ -338,7 +392,7 @@ def artifact_paths(tag: str, fmt: str, folder: str = "flyers") -> dict[str, str]
 
 
 def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master], out: Path) -> list[Artifact]:
-    """Stamp QR codes, cut home and print versions, write them and the manifest.
+    """Stamp QR codes, cut home and print versions and home sheets, write them and the manifest.
 
     A file whose inputs (master, link, cut) are unchanged and whose bytes are
     still what the manifest says is left alone: a warm rebuild stamps nothing.
@@ -348,6 +402,16 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
     artifacts: list[Artifact] = []
     pending: list[tuple[Path, bytes]] = []
     primaries = primary_spoken(campaign, build_plan.spoken)
+
+    def cut(rel: str, source: str, make: Callable[..., bytes], *args: object) -> tuple[str, bytes | None]:
+        """(sha256, new bytes or None when the file on disk is still current)."""
+        old = previous.get(rel)
+        if old and old.get("source") == source and has_digest(out / rel, str(old.get("sha256"))):
+            return str(old["sha256"]), None
+        data = make(*args)
+        pending.append((out / rel, data))
+        return sha256_bytes(data), data
+
     for (tag, name), master in sorted(rendered.items()):
         fmt = campaign.formats[name]
         extra = build_plan.spoken[tag.removeprefix(SPOKEN_PREFIX)] if tag.startswith(SPOKEN_PREFIX) else None
@@ -357,21 +421,84 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
         code = qr_code(campaign, catalog.language, fmt, master)
         status = "source" if catalog.source else catalog.review.status
         out_tag, folder = (extra.tag, "spoken") if extra else (tag, "flyers")
-        for variant, rel in artifact_paths(out_tag, name, folder).items():
-            source = sha256_bytes(f"{master.key}\0{code.link if code else ''}\0{variant}".encode())[:32]
-            old = previous.get(rel)
-            if old and old.get("source") == source and has_digest(out / rel, str(old.get("sha256"))):
-                digest = str(old["sha256"])
+        link = code.link if code else ""
+        paths = artifact_paths(out_tag, name, folder)
+        alt = qr_alt(catalog, link)
+        home_data: bytes | None = None
+        for variant, rel in paths.items():
+            source = sha256_bytes(f"{master.key}\0{link}\0{variant}".encode())[:32]
+            if variant == "home":
+                digest, home_data = cut(rel, source, home_piece, master.home_pdf, master.slots, code, rel, alt)
             else:
-                data = single_piece(master.pdf, master.slots, code, f"{rel}", home=variant == "home")
-                pending.append((out / rel, data))
-                digest = sha256_bytes(data)
+                digest, _ = cut(rel, source, single_piece, master.pdf, master.slots, code, rel, False)
             artifacts.append(Artifact(rel, catalog.language.tag, name, variant, master.pages, digest, status,
                                       master.font_size_pt, source, spoken_tag))
+        for sheet in [] if extra else sheets_for(name, fmt.width.pt, fmt.height.pt):  # written languages only
+            rel = f"{folder}/{out_tag}/kyr-{out_tag}-{sheet.name}.pdf"
+            source = sha256_bytes(f"{master.key}\0{link}\0{sheet.name}".encode())[:32]
+            piece = home_data if home_data is not None else (out / paths["home"]).read_bytes()
+            digest, _ = cut(rel, source, sheet_pdf, piece, sheet, rel)
+            artifacts.append(Artifact(rel, catalog.language.tag, name, "home-sheet", master.pages, digest, status,
+                                      master.font_size_pt, source, spoken_tag, sheet=sheet.paper))
     for path, data in pending:
         write_bytes(path, data)
-    write_manifest(out, artifacts)
+    if artifacts or (out / MANIFEST).is_file():  # nothing built (every language left out): no output/ at all
+        write_manifest(out, artifacts, copy_to_output(campaign, sorted({a.language for a in artifacts}), out))
     return artifacts
+
+
+def qr_alt(catalog: catalogs.LoadedCatalog, link: str) -> str:
+    """The QR code's alternative text in the flyer's language: its caption and its link."""
+    caption = catalog.gettext("Scan for more information and help:") or ""
+    return f"QR: {caption} {link}".replace("  ", " ").strip()
+
+
+def current_paths(campaign: Campaign, languages: tuple[str, ...], formats: tuple[str, ...],
+                  built: set[str]) -> set[str]:
+    """The output paths the campaign still makes: this run's files, and those of the
+    (language, format) pairs of campaign.toml this run was not asked for."""
+    keep = set(built)
+    for tag in campaign.languages:
+        for name, fmt in campaign.formats.items():
+            if tag not in languages or name not in formats:
+                keep.update(artifact_paths(tag, name).values())
+                keep.update(f"flyers/{tag}/kyr-{tag}-{sheet.name}.pdf"
+                            for sheet in sheets_for(name, fmt.width.pt, fmt.height.pt))
+    return keep
+
+
+def sweep_stale(campaign: Campaign, out: Path, keep: set[str], folders: tuple[str, ...] = ("flyers",)) -> list[str]:
+    """Move PDFs under output/flyers/ (and spoken/) that the campaign no longer makes out of output/.
+
+    A language left out (its English changed, its catalog broke) or dropped
+    from campaign.toml must not leave its old flyers where a print shop or the
+    site would take them.  They go to ``.cache/stale-output/`` (not deleted:
+    someone may want to compare), and the manifest stops listing them.
+    """
+    moved: list[str] = []
+    aside = campaign.root / CACHE_DIR / "stale-output"
+    for folder in (out / name for name in folders):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            rel = path.relative_to(out).as_posix()
+            if not path.is_file() or rel in keep:
+                continue
+            target = aside / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            moved.append(rel)
+        for sub in sorted(folder.rglob("*"), reverse=True) if folder.is_dir() else ():
+            if sub.is_dir() and not any(sub.iterdir()):
+                sub.rmdir()
+    if moved:
+        entries = _manifest_entries(out)
+        try:
+            manifest = json.loads((out / MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+        manifest = manifest if isinstance(manifest, dict) else {}
+        manifest["artifacts"] = [entries[k] for k in sorted(entries) if k not in moved]  # audio etc. kept
+        write_json(out / MANIFEST, manifest)
+    return moved
 
 
 def _manifest_entries(out: Path) -> dict[str, dict[str, object]]:
@@ -382,12 +509,18 @@ def _manifest_entries(out: Path) -> dict[str, dict[str, object]]:
         return {}
 
 
-def write_manifest(out: Path, artifacts: list[Artifact]) -> None:
-    """Merge new artifacts into output/manifest.json, dropping entries whose file is gone."""
+def write_manifest(out: Path, artifacts: list[Artifact], audio: list[dict[str, object]] | None = None) -> None:
+    """Merge new artifacts into output/manifest.json, dropping entries whose file is gone.
+
+    ``audio`` lists the recordings copied to output/audio/ (see flyers.audio).
+    """
     entries = {path: e for path, e in _manifest_entries(out).items() if (out / path).is_file()}
     for artifact in artifacts:
         entries[artifact.path] = artifact.as_dict()
-    write_json(out / MANIFEST, {"artifacts": [entries[k] for k in sorted(entries)]})
+    manifest: dict[str, object] = {"artifacts": [entries[k] for k in sorted(entries)]}
+    if audio:
+        manifest["audio"] = audio
+    write_json(out / MANIFEST, manifest)
 
 
 def check_layout(rendered: dict[tuple[str, str], Master]) -> None:
@@ -417,5 +550,12 @@ def build(request: BuildRequest, on_progress: Callable[[int, int], None] | None 
     rendered, count = masters(build_plan, tick, timeout_s=request.timeout_s)
     check_layout(rendered)
     artifacts = write_deliverables(build_plan, rendered, request.out)
-    return BuildResult(artifacts=artifacts, skipped=build_plan.skipped,
-                       cached=total - count, rendered=count)
+    keep = current_paths(build_plan.campaign, build_plan.languages, build_plan.formats,
+                         {a.path for a in artifacts})
+    # A spoken language's own cards (output/spoken/) are swept on a whole build only: which
+    # of them a partial build makes depends on the written languages it was asked for.
+    whole = not request.languages and not request.formats
+    stale = sweep_stale(build_plan.campaign, request.out, keep, ("flyers", "spoken") if whole else ("flyers",))
+    return BuildResult(artifacts=artifacts, skipped=build_plan.skipped, failed=build_plan.failed,
+                       cached=total - count, rendered=count,
+                       warnings=build_plan.campaign.warnings + build_plan.fonts.warnings, stale=stale)

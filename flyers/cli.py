@@ -69,7 +69,8 @@ def main() -> None:
 @click.option("--format", "-f", "formats", multiple=True, metavar="NAME", help="Only this format (repeatable).")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: WORKSPACE/output).")
-@click.option("--strict", is_flag=True, help="Fail if any language has missing or fuzzy sentences.")
+@click.option("--strict", is_flag=True, help="Fail if any language cannot be built, or campaign.toml has "
+              "an unknown key or section.")
 @click.option("--require-reviewed", is_flag=True, help="Refuse translations not marked reviewed.")
 @click.option("--timeout", type=click.FloatRange(1, 3600), default=180, show_default=True,
               help="Seconds one page may take to lay out before the build stops with an error.")
@@ -81,7 +82,8 @@ def build(workspace: Path, languages: tuple[str, ...], formats: tuple[str, ...],
     from .build import build as run_build
 
     request = BuildRequest(root=workspace, out=out or workspace / "output", languages=languages,
-                           formats=formats, strict=strict, require_reviewed=require_reviewed, timeout_s=timeout)
+                           formats=formats, strict=strict, require_reviewed=require_reviewed, timeout_s=timeout,
+                           strict_config=strict)
     with Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("render", total=None)
@@ -102,8 +104,25 @@ def _print_build_summary(result: Any, out: Path) -> None:
                       ", ".join(a.variant for a in items))
     out_console.print(table)
     out_console.print(f"{len(result.artifacts)} files; {result.rendered} rendered, {result.cached} from cache")
+    _print_outcome(result)
+
+
+def _print_warnings(warnings: tuple[str, ...] | list[str]) -> None:
+    for line in warnings:
+        console.print(f"[yellow]warning:[/] {escape(line)} (--strict makes this an error)", highlight=False)
+
+
+def _print_outcome(result: Any, what: str = "not built") -> None:
+    """Warnings, files moved aside, languages left out; exit 1 when a catalog is broken."""
+    _print_warnings(result.warnings)
+    for rel in result.stale:
+        console.print(f"[yellow]moved out of output/:[/] {rel} (this campaign no longer makes it, or its "
+                      "language was not built; it is in .cache/stale-output/)", highlight=False)
     for tag, why in result.skipped.items():
-        console.print(f"[yellow]not built:[/] {tag}: {escape(why)}", highlight=False)
+        console.print(f"[yellow]{what}:[/] {tag}: {escape(why)}", highlight=False, soft_wrap=True)
+    if result.failed:
+        raise FlyersError(f"{len(result.failed)} language(s) not built because a catalog is broken "
+                          "(the others were built)", [f"{t}: {why}" for t, why in result.failed.items()])
 
 
 @main.command()
@@ -212,35 +231,71 @@ def check(workspace: Path, out: Path | None, sheets: Path | None) -> None:
               help="Package folder (default: WORKSPACE/output/batch/<orders name>); a .zip is written beside it.")
 @click.option("--mode", type=click.Choice(["copies", "sequenced"]), default="copies", show_default=True,
               help="copies: each distinct sheet once with its copy count; sequenced: every piece, cut-and-stack.")
-@click.option("--sheet", type=click.Choice(["letter", "tabloid", "12x18", "a4", "sra3"]), default=None,
-              help="Press sheet size (default per format: cards 12x18, half-letter tabloid 2-up...).")
+@click.option("--sheet", type=click.Choice(["letter", "tabloid", "12x18", "13x19", "a4", "sra3"]), default=None,
+              help="Press sheet size (default: 13x19, a4 on SRA3; marks and slug stay 0.375 in inside the edge).")
+@click.option("--lift", type=click.IntRange(1, 100_000), default=None,
+              help="Sequenced mode: sheets per guillotine lift, each cut and stacked on its own "
+                   "(default: 3 in of the format's stock, from [print.stock] caliper_in).")
 @click.option("--output-intent", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The shop's CMYK output ICC profile (default: GRACoL 2006 coated).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=1), default=None,
+              help="Stop (leaving nothing behind) if the batch takes longer than this many seconds.")
 @handle_errors
 def batch(workspace: Path, orders: Path | None, out: Path | None, mode: str, sheet: str | None,
-          output_intent: Path | None) -> None:
+          lift: int | None, output_intent: Path | None, timeout_s: float | None) -> None:
     """Make a print-shop package from ORDERS.csv (default: the campaign's print plan)."""
     from .batch import BatchRequest, orders_for_campaign, run_batch
     from .campaign import load_campaign
 
     orders = orders or orders_for_campaign(load_campaign(workspace))
     folder = out or workspace / "output" / "batch" / orders.stem
-    with console.status("imposing and stamping"):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        tasks: dict[str, Any] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = progress.add_task(step, total=total or None)
+            progress.update(tasks[step], completed=done, total=total or None)
+
         result = run_batch(BatchRequest(root=workspace, orders=orders, out=folder, mode=mode, sheet=sheet,
-                                        output_intent=output_intent))
+                                        output_intent=output_intent, lift=lift, timeout_s=timeout_s), report)
     out_console.print(f"{result.folder}: {result.total_pieces:,} pieces in {result.print_files} print file(s); "
                       f"{result.zip_path.name} beside it. Check with: cd {result.folder} && sha256sum -c SHA256SUMS")
 
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--generic", is_flag=True,
+              help="Core text only: no local section, no NYC facts, contacts and QR link for you to fill in.")
 @handle_errors
-def init(directory: Path) -> None:
-    """Copy the default campaign workspace into DIRECTORY to start a new campaign."""
+def init(directory: Path, generic: bool) -> None:
+    """Start a new campaign in DIRECTORY: the NYC example, or with --generic a blank one."""
     from .workspace import init_workspace
 
-    written = init_workspace(directory)
-    out_console.print(f"created {directory} with {written} files; edit {directory / 'campaign.toml'}")
+    written = init_workspace(directory, generic=generic)
+    out_console.print(f"created {directory} with {written} files; edit {directory / 'campaign.toml'} "
+                      "(its comments walk you through it), then `flyers validate` and `flyers build`")
+
+
+@main.command()
+@workspace_option
+@click.argument("orders", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Unknown keys and sections are errors, not warnings.")
+@handle_errors
+def validate(workspace: Path, orders: Path | None, strict: bool) -> None:
+    """Check campaign.toml, fonts.toml, every catalog and an orders file, without building."""
+    from .validate import validate_workspace
+
+    report = validate_workspace(workspace, orders, strict=strict)
+    for line in report.lines:
+        out_console.print(escape(line), highlight=False)
+    _print_warnings(report.warnings)
+    if report.problems:
+        raise FlyersError(f"{len(report.problems)} problem(s) found; nothing was built", report.problems)
+    out_console.print(f"[green]ok:[/] {report.summary}")
 
 
 @main.group()
@@ -259,7 +314,8 @@ def translations_extract(workspace: Path) -> None:
     campaign = load_campaign(workspace)
     template = catalogs.extract(campaign)
     catalogs.write_catalog(catalogs.pot_path(campaign), template, template=True)
-    out_console.print(f"{catalogs.pot_path(campaign)}: {sum(1 for m in template if m.id)} sentences")
+    out_console.print(f"{catalogs.pot_path(campaign)}: {sum(1 for m in template if m.id)} local sentences "
+                      "(the core text's template is flyers/core/translations/core.pot)")
 
 
 @translations.command("update")
@@ -272,9 +328,12 @@ def translations_update(workspace: Path) -> None:
     from .languages import resolve_all
 
     campaign = load_campaign(workspace)
-    template = catalogs.update(campaign, resolve_all(campaign).values())
-    out_console.print(f"updated {len(campaign.languages) - 1} catalogs against "
-                      f"{sum(1 for m in template if m.id)} sentences")
+    english, created = catalogs.update(campaign, resolve_all(campaign).values())
+    for path in created:
+        out_console.print(f"created {path}")
+    out_console.print(f"updated {len(campaign.languages) - 1} languages against {len(english.msgids())} "
+                      f"sentences ({sum(1 for m in english.core if m.id)} core, "
+                      f"{sum(1 for m in english.local if m.id and not m.context)} local)")
 
 
 @translations.command("compile")
@@ -290,7 +349,9 @@ def translations_compile(workspace: Path) -> None:
     problems: list[str] = []
     languages = [lang for lang in resolve_all(campaign).values() if lang.tag != campaign.source_language]
     for language in languages:
-        problems += catalogs.msgfmt_check(catalogs.po_path(campaign, language))
+        for path in (catalogs.core_po_path(campaign, language), catalogs.po_path(campaign, language)):
+            problems += catalogs.msgfmt_check(path) if path.is_file() else [
+                f"{path}: catalog not found; run `flyers translations add {language.tag}`"]
     if problems:
         raise FlyersError("msgfmt --check found problems; nothing compiled", problems)
     for language in languages:
@@ -309,8 +370,8 @@ def translations_status(workspace: Path, as_json: bool) -> None:
     from .languages import resolve_all
 
     campaign = load_campaign(workspace)
-    template = catalogs.extract(campaign)
-    rows = [catalogs.status(campaign, lang, template) for lang in resolve_all(campaign).values()]
+    english = catalogs.templates(campaign)
+    rows = [catalogs.status(campaign, lang, english) for lang in resolve_all(campaign).values()]
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
         return
@@ -322,6 +383,51 @@ def translations_status(workspace: Path, as_json: bool) -> None:
         table.add_row(f"[{colour}]{row.language}[/]", str(row.translated), str(row.fuzzy),
                       str(row.untranslated), row.review_status, "yes" if row.stale else "no", row.reviewer)
     out_console.print(table)
+    for row in rows:
+        if row.catalog_missing:
+            console.print(f"[yellow]{row.language}:[/] no catalog yet; run `flyers translations add "
+                          f"{row.language}`", highlight=False)
+
+
+@translations.command("add")
+@workspace_option
+@click.argument("tag")
+@handle_errors
+def translations_add(workspace: Path, tag: str) -> None:
+    """Start a new language: add TAG to campaign.toml and create its empty catalogs."""
+    from . import catalogs
+    from .campaign import load_campaign
+    from .languages import resolve
+    from .workspace import add_language
+
+    added = add_language(workspace, tag)
+    campaign = load_campaign(workspace)
+    language = resolve(tag, campaign)
+    created = catalogs.add(campaign, language)
+    if added:
+        out_console.print(f"added {tag} ({language.english_name}) to [campaign] languages in campaign.toml")
+    for path in created:
+        out_console.print(f"created {path}")
+    english = catalogs.templates(campaign)
+    status = catalogs.status(campaign, language, english)
+    out_console.print(f"{tag}: {status.untranslated + status.fuzzy} sentences to translate; fill in the "
+                      "msgstr lines (or send the files to a translator), then `flyers build`")
+
+
+@translations.command("split")
+@workspace_option
+@handle_errors
+def translations_split(workspace: Path) -> None:
+    """(Engine maintainers) Move catalog entries to the core or local domain by their template.
+
+    Re-runnable: after merging translators' work on one messages.po per language,
+    run it again instead of hand-merging .po files.
+    """
+    from . import catalogs
+    from .campaign import load_campaign
+
+    for line in catalogs.split(load_campaign(workspace)):
+        out_console.print(line)
 
 
 @translations.command("lint")
@@ -342,12 +448,16 @@ def _lint_all(workspace: Path) -> list[str]:
     from .translator import glossary_problems
 
     campaign = load_campaign(workspace)
-    template = catalogs.extract(campaign)
+    english = catalogs.templates(campaign)
     problems: list[str] = []
     for language in resolve_all(campaign).values():
-        if language.tag != campaign.source_language:
-            problems += catalogs.lint(catalogs.po_path(campaign, language), template)
-            problems += glossary_problems(campaign, language)
+        if language.tag == campaign.source_language:
+            continue
+        for path, template in ((catalogs.core_po_path(campaign, language), english.core),
+                               (catalogs.po_path(campaign, language), english.local)):
+            if path.is_file():
+                problems += catalogs.lint(path, template)
+        problems += glossary_problems(campaign, language)
     return problems
 
 
@@ -480,8 +590,23 @@ def site(workspace: Path, out: Path | None) -> None:
                       f"{result.size / 1e6:.1f} MB in {result.out} ({result.written} written, "
                       f"{result.removed} removed)")
     out_console.print(f"open {result.out / 'index.html'}, or run `flyers serve`, or copy the folder to any web host")
-    for tag, why in (result.build.skipped if result.build else {}).items():
-        console.print(f"[yellow]not on the site:[/] {tag}: {escape(why)}", highlight=False)
+    if result.build:
+        _print_outcome(result.build, "not on the site")
+
+
+@main.command()
+@workspace_option
+@click.option("--lang", "-l", "languages", multiple=True, metavar="TAG", help="Only this language (repeatable).")
+@click.option("--replace", is_flag=True, help="Redo earlier computer drafts (recordings are never replaced).")
+@handle_errors
+def audio(workspace: Path, languages: tuple[str, ...], replace: bool) -> None:
+    """Draft a computer reading (espeak-ng) into audio/ for languages with no recording."""
+    from .audio import draft
+    from .campaign import load_campaign
+
+    for tag, what in draft(load_campaign(workspace), languages, replace).items():
+        out_console.print(f"{tag}: {what}")
+    out_console.print("drafts are labelled \"computer voice, draft\" on the site; replace them with recordings")
 
 
 @main.command()

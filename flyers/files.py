@@ -53,7 +53,7 @@ def atomic_open(path: Path) -> Iterator[BinaryIO]:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        kept = "the previous file is kept" if path.exists() else "nothing was written"
+        kept = "the previous file is kept" if path.exists() else "this file was not written"
         raise FlyersError(f"{path}: cannot write: {exc.strerror or exc} ({kept})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

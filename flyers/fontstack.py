@@ -18,9 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
+from pydantic import Field, ValidationError
 
 from .errors import ConfigError
 from .languages import Language
+from .schema import Table, problems_of, suggestion, unknown_keys
 
 FONTS_FILE = "fonts.toml"
 # CSS weights of the style names fonts use (OpenType name ID 2 / 17), most specific first.
@@ -40,6 +42,7 @@ class FontBook:
     families: dict[str, tuple[Path, ...]]
     scripts: dict[str, tuple[str, ...]]
     languages: dict[str, tuple[str, ...]]
+    warnings: tuple[str, ...] = ()  # unknown keys, with the nearest known name
 
     def stack(self, language: Language) -> tuple[str, ...]:
         """Family names for a language, most specific first."""
@@ -91,6 +94,10 @@ class FontBook:
         return missing
 
 
+    def uncovered_by_all(self, paths: list[Path], char: str) -> bool:
+        """True when none of ``paths`` can draw ``char``."""
+        return not any(ord(char) in _cmap(path) for path in paths)
+
     def uncovered_by(self, path: Path, text: str) -> list[str]:
         """Characters of ``text`` one font file cannot draw."""
         cmap = _cmap(path)
@@ -98,8 +105,38 @@ class FontBook:
                 and ord(c) not in cmap]
 
 
-def load_fonts(folder: Path) -> FontBook:
-    """Read ``fonts/fonts.toml`` and check every file it names exists."""
+MEDIA = ("print", "screen")
+
+
+class FamilyTable(Table):
+    files: list[str]
+
+
+class ScreenTable(Table):
+    languages: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class FontsFile(Table):
+    """The schema of ``fonts/fonts.toml`` (see :mod:`flyers.schema`)."""
+
+    families: dict[str, FamilyTable]
+    scripts: dict[str, list[str]] = Field(default_factory=dict)
+    languages: dict[str, list[str]] = Field(default_factory=dict)
+    screen: ScreenTable = Field(default_factory=ScreenTable)
+
+
+def load_fonts(folder: Path, medium: str = "print") -> FontBook:
+    """Read ``fonts/fonts.toml`` and check every file and family it names exists.
+
+    Every problem is reported at once with its key; a string where a list of
+    families belongs (``Cyrl = "Noto Sans"``) is one clear problem, not one per letter.
+
+    ``medium`` "screen" lays the ``[screen.languages]`` table over ``[languages]``:
+    a display style that needs more line height than a one-page flyer can give
+    (Urdu's Nastaliq) is for the download site, whose pages scroll.
+    """
+    if medium not in MEDIA:
+        raise ValueError(f"medium must be one of {MEDIA}, not {medium!r}")
     path = folder / FONTS_FILE
     try:
         data = tomllib.loads(path.read_text("utf-8"))
@@ -107,24 +144,44 @@ def load_fonts(folder: Path) -> FontBook:
         raise ConfigError(f"{path}: not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    try:
+        model = FontsFile.model_validate(data)
+    except ValidationError as exc:
+        found = [_hint_list(p) for p in problems_of(exc)]
+        raise ConfigError(f"{path}: {len(found)} problem(s)", found) from None
     problems: list[str] = []
     families: dict[str, tuple[Path, ...]] = {}
-    for name, table in data.get("families", {}).items():
-        files = tuple(folder / f for f in table.get("files", []))
+    for name, table in model.families.items():
+        files = tuple(folder / f for f in table.files)
         for file in files:
             if not file.is_file():
                 problems.append(f'[families."{name}"] files: {file.name} is not in {folder}')
         families[name] = files
-    stacks: dict[str, dict[str, tuple[str, ...]]] = {"scripts": {}, "languages": {}}
-    for section in stacks:
-        for key, names in data.get(section, {}).items():
+    stacks = {"scripts": model.scripts, "languages": model.languages}
+    for section, stack in stacks.items():
+        for key, names in stack.items():
             for name in names:
                 if name not in families:
-                    problems.append(f"[{section}] {key}: family {name!r} is not under [families]")
-            stacks[section][key] = tuple(names)
+                    problems.append(f"[{section}] {key}: family {name!r} is not under [families]"
+                                    f"{suggestion(name, families)}")
+    for key, names in model.screen.languages.items():
+        problems += [f"[screen.languages] {key}: family {n!r} is not under [families]{suggestion(n, families)}"
+                     for n in names if n not in families]
+    languages = {k: tuple(v) for k, v in model.languages.items()}
+    if medium == "screen":
+        languages |= {k: tuple(v) for k, v in model.screen.languages.items()}
     if problems:
         raise ConfigError(f"{path}: {len(problems)} problem(s)", problems)
-    return FontBook(folder, families, stacks["scripts"], stacks["languages"])
+    return FontBook(folder, families, {k: tuple(v) for k, v in model.scripts.items()}, languages,
+                    tuple(f"fonts/{FONTS_FILE}: {w}" for w in unknown_keys(model)))
+
+
+def _hint_list(problem: str) -> str:
+    """Say how to write a list when a single name was given."""
+    if "must be a list, got '" in problem:
+        value = problem.split("got ", 1)[1]
+        return f"{problem}; write [{value.replace(chr(39), chr(34))}]"
+    return problem
 
 
 @lru_cache(maxsize=64)

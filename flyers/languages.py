@@ -14,11 +14,11 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_interval, format_skeleton, get_day_names, get_time_format
 
 from .campaign import Campaign, LocaleData
 from .errors import ConfigError
@@ -54,6 +54,20 @@ class Language:
             return str(override["date"]).format(day=value.day, month=override["months"][value.month - 1],
                                                 year=value.year)
         return format_date(value, format="long", locale=self.formatting_locale)
+
+    def weekday(self, day: str, width: Literal["abbreviated", "wide"] = "wide") -> str:
+        """A weekday ("mon".."sun") by its CLDR name in this language ("lunes", or "lun")."""
+        index = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(day)
+        return str(get_day_names(width, locale=self.formatting_locale)[index])
+
+    def format_hours(self, days: tuple[str, str], opens: dt.time, closes: dt.time) -> str:
+        """Opening hours as signs write them, needing no translation: CLDR's abbreviated
+        weekday names and its time-interval pattern ("lun–vie 9:00–18:00", "пн–пт 09:00—18:00")."""
+        pattern = str(get_time_format("short", locale=self.formatting_locale).pattern)
+        skeleton = "hm" if "h" in pattern else "Hm"
+        first, last = (self.weekday(day, "abbreviated") for day in days)
+        span = first if first == last else f"{first}–{last}"
+        return f"{span} {format_interval(opens, closes, skeleton, locale=self.formatting_locale)}"
 
     def format_time(self, value: dt.time) -> str:
         """A clock time as US texts in this language write it: the 12-hour clock.

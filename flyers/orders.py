@@ -11,18 +11,42 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, NamedTuple
+
+from pydantic import AfterValidator, ValidationError
 
 from .campaign import Campaign
 from .errors import OrdersError
+from .schema import Table, suggestion
 
 REQUIRED_COLUMNS = ("distributor_id", "distributor_name", "language", "format", "quantity")
-OPTIONAL_COLUMNS = ("contact",)
+ADDRESS_COLUMNS = ("address", "city", "region", "postal_code", "country")
+OPTIONAL_COLUMNS = ("contact", *ADDRESS_COLUMNS)
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 MAX_QUANTITY = 1_000_000
 MAX_NAME = 120
+
+
+class ShipTo(NamedTuple):
+    """Where a distributor's box goes (optional columns; for the shop's delivery, never on a flyer)."""
+
+    address: str = ""  # street and number
+    city: str = ""
+    region: str = ""  # state
+    postal_code: str = ""
+    country: str = ""  # ISO 3166 two-letter code
+
+    def __bool__(self) -> bool:
+        return any(self)
+
+    def lines(self) -> list[str]:
+        """As written on a box: street; city, region postal code; country."""
+        place = " ".join(p for p in (f"{self.city}," if self.city and (self.region or self.postal_code)
+                                     else self.city, self.region, self.postal_code) if p)
+        return [line for line in (self.address, place, self.country) if line]
 
 
 @dataclass(frozen=True)
@@ -36,6 +60,7 @@ class Order:
     format: str
     quantity: int
     contact: str = ""
+    ship_to: ShipTo = field(default_factory=ShipTo)
 
 
 @dataclass(frozen=True)
@@ -46,6 +71,7 @@ class Distributor:
     name: str
     contact: str
     orders: tuple[Order, ...]
+    ship_to: ShipTo = field(default_factory=ShipTo)
 
     @property
     def pieces(self) -> int:
@@ -67,12 +93,13 @@ def read_orders(path: Path, campaign: Campaign) -> list[Order]:
                           f"(the header has: {', '.join(header) or 'nothing'})")
     problems: list[str] = []
     orders: list[Order] = []
+    checker = NameCheck(campaign)
     seen: dict[tuple[str, str, str], int] = {}
     names: dict[str, tuple[str, int]] = {}
     for number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
-        order = _parse_row(path, number, header, row, campaign, problems)
+        order = _parse_row(path, number, header, row, campaign, problems, checker)
         if order is None:
             continue
         key = (order.distributor_id, order.language, order.format)
@@ -90,7 +117,7 @@ def read_orders(path: Path, campaign: Campaign) -> list[Order]:
     if not orders and not problems:
         problems.append(f"{path}: no orders (only a header)")
     if problems:
-        raise OrdersError(f"{path}: {len(problems)} problem(s); nothing was written", problems)
+        raise OrdersError(f"{path}: {len(problems)} problem(s); nothing was printed", problems)
     return orders
 
 
@@ -110,44 +137,139 @@ def _decode(path: Path) -> str:
 
 
 def _parse_row(path: Path, number: int, header: list[str], row: list[str], campaign: Campaign,
-               problems: list[str]) -> Order | None:
+               problems: list[str], checker: NameCheck) -> Order | None:
     if len(row) > len(header):
         problems.append(f"{path}:{number}: {len(row)} cells but the header has {len(header)} columns")
         return None
+    if len(row) < len(header):
+        absent = [name for name in header[len(row):] if name in REQUIRED_COLUMNS]
+        if absent:
+            problems.append(f"{path}:{number}: {len(row)} cells but the header has {len(header)} columns "
+                            f"(no {', '.join(absent)}); is a comma missing?")
+            return None
     cells = {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)}
     before = len(problems)
-
-    def bad(column: str, message: str) -> None:
-        problems.append(f"{path}:{number}: column {column}: {message}")
-
-    ident = cells["distributor_id"]
-    if not ID_RE.match(ident):
-        bad("distributor_id", f"{ident!r} must be 1-32 letters, digits, '-' or '_' (it goes in the QR link)")
-    name = cells["distributor_name"]
-    if not name or len(name) > MAX_NAME:
-        bad("distributor_name", f"must be 1-{MAX_NAME} characters, got {len(name)}")
+    try:
+        parsed = OrderRow.model_validate({k: v for k, v in cells.items() if k in OrderRow.model_fields})
+    except ValidationError as exc:
+        for item in exc.errors(include_url=False):
+            column = str(item["loc"][0])
+            message = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
+            problems.append(f"{path}:{number}: column {column}: {message}")
+        parsed = None
+    for message in checker.problems(cells["distributor_name"]):
+        problems.append(f"{path}:{number}: column distributor_name: {message}")
     if cells["language"] not in campaign.languages:
-        bad("language", f"{cells['language']!r} is not a campaign language ({', '.join(campaign.languages)})")
+        problems.append(f"{path}:{number}: column language: {cells['language']!r} is not a campaign language "
+                        f"({', '.join(campaign.languages)}){suggestion(cells['language'], campaign.languages)}")
     if cells["format"] not in campaign.formats:
-        bad("format", f"{cells['format']!r} is not a campaign format ({', '.join(campaign.formats)})")
-    quantity = _quantity(cells["quantity"], bad)
-    if len(problems) != before:
+        problems.append(f"{path}:{number}: column format: {cells['format']!r} is not a campaign format "
+                        f"({', '.join(campaign.formats)}){suggestion(cells['format'], campaign.formats)}")
+    if len(problems) != before or parsed is None:
         return None
-    return Order(number, ident, name, cells["language"], cells["format"], quantity,
-                 cells.get("contact", ""))
+    return Order(number, parsed.distributor_id, parsed.distributor_name, parsed.language, parsed.format,
+                 int(parsed.quantity.replace(",", "")), parsed.contact,
+                 ShipTo(*(getattr(parsed, c) for c in ADDRESS_COLUMNS)))
 
 
-def _quantity(value: str, bad: Callable[[str, str], None]) -> int:
+def _check_id(ident: str) -> str:
+    if not ID_RE.match(ident):
+        raise ValueError(f"{ident!r} must be 1-32 letters, digits, '-' or '_' (it goes in the QR link)")
+    return ident
+
+
+def _check_name(name: str) -> str:
+    if not name or len(name) > MAX_NAME:
+        raise ValueError(f"must be 1-{MAX_NAME} characters, got {len(name)}")
+    return name
+
+
+def _check_country(country: str) -> str:
+    if country and not COUNTRY_RE.match(country):
+        raise ValueError(f"{country!r} must be a two-letter ISO 3166 code such as US")
+    return country
+
+
+# Characters that change the order of the text around them.  The imprint isolates the name
+# itself (FSI..PDI); one of these inside it would reorder it ("live Church" for U+202E).
+BIDI_CONTROLS = {"\u202a": "LRE", "\u202b": "RLE", "\u202c": "PDF", "\u202d": "LRO", "\u202e": "RLO",
+                 "\u2066": "LRI", "\u2067": "RLI", "\u2068": "FSI", "\u2069": "PDI",
+                 "\u200e": "LRM", "\u200f": "RLM", "\u061c": "ALM"}
+
+
+class NameCheck:
+    """Checks distributor names against the workspace fonts, loaded once per orders file."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        from .fontstack import load_fonts
+
+        try:
+            book = load_fonts(campaign.fonts_dir)
+        except Exception:  # a broken fonts.toml is reported where the build loads it
+            self.covered: frozenset[int] | None = None
+            return
+        # The imprint falls back through every family after the language's own stack, as the
+        # flyers' CSS does, so a character any family has prints.
+        paths = [p for files in book.families.values() for p in files if p.is_file()]
+        self.covered = frozenset().union(*(_font_cmap(p) for p in paths))
+
+    def problems(self, name: str) -> list[str]:
+        """What keeps ``name`` from printing as written."""
+        problems = []
+        controls = sorted({c for c in name if c in BIDI_CONTROLS})
+        if controls:
+            shown = ", ".join(f"U+{ord(c):04X} ({BIDI_CONTROLS[c]})" for c in controls)
+            problems.append(f"contains the bidi control character(s) {shown}, which would reorder the "
+                            "printed name; delete them (the imprint keeps a name's own order)")
+        if self.covered is not None and not name.isascii():
+            missing = sorted({c for c in name if _needs_glyph(c) and ord(c) not in self.covered})
+            if missing:
+                shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:8])
+                problems.append(f"{shown} cannot be printed: no font in fonts/fonts.toml has it (an emoji "
+                                "or a rare character?); spell the name without it, or add a font")
+        return problems
+
+
+def _font_cmap(path: Path) -> frozenset[int]:
+    from .fontstack import _cmap
+
+    return _cmap(path)
+
+
+def _needs_glyph(char: str) -> bool:
+    import unicodedata
+
+    from .fontstack import IGNORED_CATEGORIES
+
+    return not char.isspace() and unicodedata.category(char) not in IGNORED_CATEGORIES
+
+
+def _check_quantity(value: str) -> str:
     try:
         quantity = int(value.replace(",", ""))
     except ValueError:
-        bad("quantity", f"{value!r} is not a whole number")
-        return 0
+        raise ValueError(f"{value!r} is not a whole number") from None
     if quantity <= 0:
-        bad("quantity", f"must be at least 1, got {quantity}")
-    elif quantity > MAX_QUANTITY:
-        bad("quantity", f"{quantity} is more than {MAX_QUANTITY:,} for one line; split or check it")
-    return quantity
+        raise ValueError(f"must be at least 1, got {quantity}")
+    if quantity > MAX_QUANTITY:
+        raise ValueError(f"{quantity} is more than {MAX_QUANTITY:,} for one line; split or check it")
+    return value
+
+
+class OrderRow(Table):
+    """The schema of one orders line: every cell is text in a CSV, so rules parse it."""
+
+    distributor_id: Annotated[str, AfterValidator(_check_id)]
+    distributor_name: Annotated[str, AfterValidator(_check_name)]
+    language: str
+    format: str
+    quantity: Annotated[str, AfterValidator(_check_quantity)]
+    contact: str = ""
+    address: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: Annotated[str, AfterValidator(_check_country)] = ""
 
 
 def distributors(orders: list[Order]) -> list[Distributor]:
@@ -156,4 +278,5 @@ def distributors(orders: list[Order]) -> list[Distributor]:
     for order in orders:
         grouped.setdefault(order.distributor_id, []).append(order)
     return [Distributor(ident, lines[0].distributor_name, next((o.contact for o in lines if o.contact), ""),
-                        tuple(lines)) for ident, lines in grouped.items()]
+                        tuple(lines), next((o.ship_to for o in lines if o.ship_to), ShipTo()))
+            for ident, lines in grouped.items()]

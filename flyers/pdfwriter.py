@@ -56,6 +56,8 @@ class BaseInfo:
     resources: int  # shared resources, inherited by every page
     startxref: int
     ids: tuple[bytes, bytes]
+    dpart_root: int | None = None  # PDF/VT: the base's placeholder DPartRoot and root DPart, replaced
+    dpart_node: int | None = None  # by the update (see pdfvt.py)
 
 
 def inspect_base(data: bytes) -> BaseInfo:
@@ -64,6 +66,7 @@ def inspect_base(data: bytes) -> BaseInfo:
         trailer = pdf.trailer
         ids = trailer.get("/ID")
         info = trailer.get("/Info")
+        dpart = pdf.Root.get("/DPartRoot")
         base = BaseInfo(
             size=int(trailer.Size),
             root=pdf.Root.objgen[0],
@@ -72,6 +75,8 @@ def inspect_base(data: bytes) -> BaseInfo:
             resources=pdf.Root["/KYRSharedResources"].objgen[0],
             startxref=int(re.findall(rb"startxref\s+(\d+)", data)[-1]),
             ids=(bytes(ids[0]), bytes(ids[1])) if ids is not None else (b"", b""),
+            dpart_root=dpart.objgen[0] if dpart is not None else None,
+            dpart_node=dpart.DPartRootNode.objgen[0] if dpart is not None else None,
         )
     return base
 
@@ -86,6 +91,8 @@ class PageStreamer:
         self.nodes = max(1, -(-page_count // KIDS_PER_NODE))
         self.first = self.info.size
         self.offsets = array("Q")
+        self.others: list[tuple[int, int]] = []  # (number, offset) of objects outside the page run
+        self.reserved = 0
         self.written = 0
         handle.write(base)
         self.position = len(base)
@@ -98,22 +105,41 @@ class PageStreamer:
     def _node_number(self, index: int) -> int:
         return self.first + 2 * self.count + index
 
-    def add(self, content: bytes, boxes: PageBoxes) -> None:
-        """Append one page; ``content`` is a zlib-compressed content stream."""
+    def page_number(self, index: int) -> int:
+        """The object number page ``index`` will have."""
+        return self.first + 2 * index + 1
+
+    def reserve(self, count: int) -> int:
+        """Object numbers for ``count`` objects written at finish(); returns the first."""
+        start = self.first + 2 * self.count + self.nodes + self.reserved
+        self.reserved += count
+        return start
+
+    def add(self, content: bytes, boxes: PageBoxes, extra: bytes = b"") -> None:
+        """Append one page; ``content`` is a zlib-compressed content stream, ``extra`` more page keys."""
         if self.written >= self.count:
             raise ValueError("more pages than announced")
         number = self.first + 2 * self.written
         parent = self._node_number(self.written // KIDS_PER_NODE)
         self._object(b"%d 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream\nendobj\n"
                      % (number, len(content), content))
-        self._object(b"%d 0 obj\n<< /Type /Page /Parent %d 0 R %s /Contents %d 0 R >>\nendobj\n"
-                     % (number + 1, parent, boxes.pdf(), number))
+        self._object(b"%d 0 obj\n<< /Type /Page /Parent %d 0 R %s /Contents %d 0 R%s >>\nendobj\n"
+                     % (number + 1, parent, boxes.pdf(), number, b" " + extra if extra else b""))
         self.written += 1
 
-    def finish(self) -> None:
-        """Write the page tree, the cross-reference section and the trailer."""
+    def finish(self, objects: Iterable[tuple[int, bytes]] = (), resources: int | None = None) -> None:
+        """Write the page tree, ``objects``, the cross-reference section and the trailer.
+
+        ``objects``: (number, body) pairs, the body a dictionary or ``<< ... >> stream ...
+        endstream``: objects numbered by :meth:`reserve` (which may be called after the
+        pages, for objects known only then, such as the glyph forms they draw), or base
+        objects replaced.  ``resources``: the object the page tree root names as the
+        pages' shared resources, instead of the base's.
+        """
         if self.written != self.count:
             raise ValueError(f"announced {self.count} pages, wrote {self.written}")
+        if resources is None:
+            resources = self.info.resources
         for index in range(self.nodes):
             first = index * KIDS_PER_NODE
             kids = range(first, min(first + KIDS_PER_NODE, self.count))
@@ -123,15 +149,29 @@ class PageStreamer:
         root_at = self.position
         node_refs = b" ".join(b"%d 0 R" % self._node_number(i) for i in range(self.nodes))
         root = (b"%d 0 obj\n<< /Type /Pages /Kids [%s] /Count %d /Resources %d 0 R >>\nendobj\n"
-                % (self.info.pages, node_refs, self.count, self.info.resources))
+                % (self.info.pages, node_refs, self.count, resources))
         self.handle.write(root)
         self.position += len(root)
-        self._xref(root_at)
+        self.others.append((self.info.pages, root_at))
+        reserved: list[tuple[int, int]] = []
+        for number, body in objects:
+            data = b"%d 0 obj\n%s\nendobj\n" % (number, body)
+            (reserved if number >= self.first else self.others).append((number, self.position))
+            self.handle.write(data)
+            self.position += len(data)
+        reserved.sort()
+        if [n for n, _ in reserved] != list(range(self.first + len(self.offsets),
+                                                  self.first + len(self.offsets) + self.reserved)):
+            raise ValueError("reserved objects must all be written, once each")
+        self.offsets.extend(offset for _, offset in reserved)
+        self._xref()
 
-    def _xref(self, root_at: int) -> None:
+    def _xref(self) -> None:
         xref_at = self.position
-        lines = [b"xref\n", b"%d 1\n" % self.info.pages, b"%010d 00000 n \n" % root_at,
-                 b"%d %d\n" % (self.first, len(self.offsets))]
+        lines = [b"xref\n"]
+        for number, offset in sorted(self.others):
+            lines += [b"%d 1\n" % number, b"%010d 00000 n \n" % offset]
+        lines.append(b"%d %d\n" % (self.first, len(self.offsets)))
         self.handle.write(b"".join(lines))
         chunk: list[bytes] = []
         for offset in self.offsets:

@@ -283,6 +283,29 @@ def box_problems(pdf_path: Path, fmt: Format, variant: str) -> list[str]:
     return problems
 
 
+def pdfx_problems(pdf_path: Path) -> list[str]:
+    """The print cut must be PDF/X-4 with a CMYK output intent, or a shop's RIP guesses the colours.
+
+    Checked as a preflight tool reads it: an ``/OutputIntents`` entry of subtype
+    ``GTS_PDFX`` whose ``DestOutputProfile`` is an ICC output profile for CMYK,
+    and the XMP metadata naming the PDF/X version.
+    """
+    problems = []
+    with pikepdf.open(pdf_path) as pdf:
+        intents = [i for i in pdf.Root.get("/OutputIntents", pikepdf.Array()) if i.get("/S") == "/GTS_PDFX"]
+        if not intents:
+            problems.append("no PDF/X output intent (/OutputIntents with /S /GTS_PDFX)")
+        for intent in intents:
+            profile = intent.get("/DestOutputProfile")
+            header = profile.read_bytes()[:20] if isinstance(profile, pikepdf.Stream) else b""
+            if header[12:16] != b"prtr" or header[16:20] != b"CMYK":
+                problems.append("the output intent's DestOutputProfile is not a CMYK output (ICC 'prtr') profile")
+        version = pdf.open_metadata().get("pdfxid:GTS_PDFXVersion") if "/Metadata" in pdf.Root else None
+        if version != "PDF/X-4":
+            problems.append(f"XMP pdfxid:GTS_PDFXVersion is {version!r}, not 'PDF/X-4'")
+    return problems
+
+
 def _close(a: list[float], b: list[float]) -> bool:
     return all(abs(x - y) <= BOX_TOLERANCE_PT for x, y in zip(a, b, strict=True))
 
@@ -308,7 +331,7 @@ def decode_qr(pdf_path: Path, page_index: int = 0, dpi: int = QR_DPI) -> list[st
 # uses for nearly every glyph) is taken off, so a word stepping down its
 # baseline stays on its line.
 
-LAYOUT_RULES = "layout-1"  # part of every master's cache key: change it when the checks change
+LAYOUT_RULES = "layout-3"  # part of every master's cache key: change it when the checks or the size search change
 DEFAULT_SAFE_MARGIN_PT = 9.0
 TOUCH_PT = 0.3  # ink boxes must overlap by more than this (both ways) to collide
 SAFE_TOLERANCE_PT = 0.05
@@ -724,16 +747,30 @@ def check_output(root: Path, out: Path) -> Report:
     languages = resolve_all(campaign)
     artifacts = _manifest(out)
     report = Report()
+    report.problems += stale_files(out, {str(e["path"]) for e in artifacts})
     loaded: dict[str, catalogs.LoadedCatalog] = {}
+    english = catalogs.templates(campaign)
+    unbuildable: dict[str, str] = {}
     spoken_languages = resolve_spoken(campaign, languages)
     for entry in artifacts:
         tag, name = entry["language"], entry["format"]
         spoken = spoken_languages.get(str(entry.get("spoken", "")))
         if tag not in languages or name not in campaign.formats or (entry.get("spoken") and spoken is None):
-            report.problems.append(f"{entry['path']}: {tag}/{name} is no longer in campaign.toml")
+            report.problems.append(f"{entry['path']}: stale: {tag}/{name} is no longer in campaign.toml; "
+                                   "`flyers build` moves it out of output/")
             continue
-        if tag not in loaded:
-            loaded[tag] = catalogs.load(campaign, languages[tag])
+        if tag not in loaded and tag not in unbuildable:
+            try:
+                loaded[tag] = catalogs.load(campaign, languages[tag])
+                missing = catalogs.missing(loaded[tag], english)
+                if missing:
+                    unbuildable[tag] = f"{len(missing)} sentence(s) are missing or fuzzy now"
+            except FlyersError as exc:
+                unbuildable[tag] = str(exc)
+        if tag in unbuildable:
+            report.problems.append(f"{entry['path']}: stale: printed from an older text ({unbuildable[tag]}); "
+                                   "`flyers build` moves it out of output/")
+            continue
         book = fonts.widened(languages[tag], (spoken.script,)) if spoken else fonts
         problems = check_artifact(out / entry["path"], entry, campaign, campaign.formats[name],
                                   loaded[tag], book, qr_link(campaign, tag), spoken)
@@ -741,6 +778,14 @@ def check_output(root: Path, out: Path) -> Report:
         report.checked += 1
         report.lines.append(f"{'FAIL' if problems else 'ok  '} {entry['path']}")
     return report
+
+
+def stale_files(out: Path, listed: set[str]) -> list[str]:
+    """Flyer PDFs in output/ that the manifest does not list: left from an older campaign."""
+    folder = out / "flyers"
+    return [f"{p.relative_to(out).as_posix()}: stale: not in manifest.json (not made by the last build); "
+            "`flyers build` moves it out of output/"
+            for p in sorted(folder.rglob("*.pdf")) if folder.is_dir() and p.relative_to(out).as_posix() not in listed]
 
 
 def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt: Format,
@@ -752,6 +797,10 @@ def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt
     problems = []
     if sha256_file(path) != entry.get("sha256"):
         problems.append("sha256 differs from the manifest")
+    if entry.get("variant") == "home-sheet":  # several copies on a paper size: its own checks
+        from .home import sheet_problems
+
+        return problems + sheet_problems(path, entry, link, fmt.has_qr)
     with pikepdf.open(path) as pdf:
         pages = len(pdf.pages)
     if pages != fmt.pages or pages != entry.get("pages"):
@@ -764,6 +813,7 @@ def check_artifact(path: Path, entry: dict[str, object], campaign: Campaign, fmt
     problems += [f"sentence not found in the PDF text: {s!r}" for s in lost]
     problems += font_problems(path, fonts.stack(catalog.language))
     problems += box_problems(path, fmt, str(entry.get("variant", "home")))
+    problems += pdfx_problems(path) if entry.get("variant") == "print" else []
     problems += layout_problems(path, fmt, catalog.language)
     if fmt.has_qr:
         found = decode_qr(path)

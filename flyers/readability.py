@@ -162,7 +162,7 @@ def measure_campaign(root: Path) -> list[BlockScore]:
     campaign = load_campaign(root)
     fonts = load_fonts(campaign.fonts_dir)
     catalog = catalogs.load(campaign, resolve(campaign.source_language, campaign))
-    names = (*TEMPLATE_NAMES, campaign.facts.mayor, *(c.name for c in campaign.contacts.values()))
+    names = (*TEMPLATE_NAMES, *(value for _, value in campaign.names()))
     results = []
     for name, fmt in campaign.formats.items():
         html = render_html(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt)

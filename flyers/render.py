@@ -10,7 +10,6 @@ missing resource or a broken stylesheet on 30,000 printed sheets.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 import mimetypes
@@ -25,7 +24,7 @@ import nh3
 from markupsafe import Markup
 
 from .campaign import Campaign, Format, source_date
-from .catalogs import PLACEHOLDER_RE, LoadedCatalog
+from .catalogs import PLACEHOLDER_RE, LoadedCatalog, core_templates_dir, stray_percent
 from .errors import CatalogError, RenderError
 from .fontstack import FontBook
 from .languages import SpokenLanguage, default_spoken
@@ -80,6 +79,7 @@ class Master:
     imprints: tuple[Area, ...] = ()
     key: str = ""  # the content hash it is cached under
     layout: tuple[str, ...] = ()  # what the layout checks found (preflight.layout_problems); () = fine
+    home_pdf: bytes = b""  # the same layout for screens and home printers: tagged, no output intent
 
 
 def cmyk_css(values: tuple[float, float, float, float]) -> str:
@@ -102,12 +102,11 @@ class StrictGettext:
     def gettext(self, msgid: str) -> str:
         text = self.catalog.gettext(msgid)
         if text is None:
-            where = self.catalog.path or self.catalog.language.tag
-            raise CatalogError(f"{where}: no usable translation (missing or fuzzy) for {msgid!r}")
+            raise CatalogError(f"{self.catalog.where(msgid)}: no usable translation (missing or fuzzy) for {msgid!r}")
         wanted = sorted(PLACEHOLDER_RE.findall(msgid))
-        if sorted(PLACEHOLDER_RE.findall(text)) != wanted or "%" in PLACEHOLDER_RE.sub("", text):
+        if sorted(PLACEHOLDER_RE.findall(text)) != wanted or stray_percent(text):
             raise CatalogError(
-                f"{self.catalog.path}: translation of {msgid!r} must use exactly the "
+                f"{self.catalog.where(msgid)}: translation of {msgid!r} must use exactly the "
                 f"placeholders {', '.join('%(' + w + ')s' for w in wanted) or '(none)'}"
             )
         self.used.append(msgid)
@@ -144,7 +143,9 @@ _COMPILED = _CompiledTemplates()  # per process; holds code, never language or l
 def make_environment(campaign: Campaign, catalog: LoadedCatalog) -> tuple[jinja2.Environment, StrictGettext]:
     """A fresh sandbox-free but autoescaping Environment bound to one language."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(campaign.templates_dir),
+        # The workspace's templates first (a campaign may override any), then the engine's core text.
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(campaign.templates_dir),
+                                    jinja2.FileSystemLoader(core_templates_dir())]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -164,7 +165,7 @@ def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: Font
     back name; by default the written language's own (its campaign [spoken] entry).
     """
     language = catalog.language
-    legal = campaign.contacts["legal"]
+    contacts = _contacts(campaign, catalog)
     spoken = spoken or default_spoken(campaign, language)
     return {
         "campaign": campaign,
@@ -199,20 +200,9 @@ def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: Font
             "paper": Markup(cmyk_css(campaign.colours["paper"])),
             "text": Markup(cmyk_css((0, 0, 0, 100))),
         },
-        "facts": {
-            "signed": language.format_date(campaign.facts.signed),
-            "mayor": campaign.facts.mayor,
-            "number": campaign.facts.order_number,
-        },
-        "contacts": {
-            **{key: c for key, c in campaign.contacts.items()},
-            "legal": {
-                "name": legal.name,
-                "phone": legal.phone,
-                "opens": time_markup(language.format_time(legal.opens or dt.time(9))),
-                "closes": time_markup(language.format_time(legal.closes or dt.time(18))),
-            },
-        },
+        "facts": _facts(campaign, catalog),
+        "contacts": contacts,
+        "contact_list": [c for key, c in contacts.items() if key != "card"],
         "qr": {"display": campaign.qr.display},
         "review": {"draft": not catalog.source and catalog.review.status != "reviewed"},
         "build": {"date": build_date(campaign)},
@@ -239,6 +229,35 @@ def small_size(fmt: Format, font_size_pt: float) -> float:
     """Small print (notices, captions): three quarters of the body, never under the
     format's min_font_size -- the layout check holds every text run to it."""
     return round(max(SMALL_RATIO * font_size_pt, fmt.min_font_size.pt), 2)
+
+
+def _facts(campaign: Campaign, catalog: LoadedCatalog) -> dict[str, str]:
+    facts = campaign.facts
+    if facts is None:  # only sections that use [facts] read it, and those require it
+        return {}
+    return {"signed": catalog.language.format_date(facts.signed),
+            "mayor": catalog.name("[facts] mayor", facts.mayor), "number": facts.order_number}
+
+
+def _contacts(campaign: Campaign, catalog: LoadedCatalog) -> dict[str, dict[str, str]]:
+    """Each [contacts.*] table as the language prints it: its name as the local
+    catalog spells it, times in the language's clock, opening days by CLDR's
+    weekday names.  ``card`` is the line the wallet card prints: ``legal`` if
+    there is one, else the first contact with a phone."""
+    language = catalog.language
+    shown: dict[str, dict[str, str]] = {}
+    for key, c in campaign.contacts.items():
+        shown[key] = {
+            "key": key, "name": catalog.name(f"[contacts.{key}] name", c.name), "phone": c.phone, "url": c.url,
+            "opens": time_markup(language.format_time(c.opens)) if c.opens else "",
+            "closes": time_markup(language.format_time(c.closes)) if c.closes else "",
+            "first_day": language.weekday(c.days[0]), "last_day": language.weekday(c.days[1]),
+            "hours": language.format_hours(c.days, c.opens, c.closes) if c.opens and c.closes else "",
+        }
+    card = shown.get("legal") or next((c for c in shown.values() if c["phone"]), None)
+    if card is not None:
+        shown["card"] = card
+    return shown
 
 
 def build_date(campaign: Campaign) -> str:
@@ -366,30 +385,45 @@ def weasy_render(html: str, base: Path, root: Path) -> tuple[Any, list[str]]:
     return document, trap.messages
 
 
-def find_slots(document: Any) -> tuple[tuple[Slot, ...], tuple[Area, ...]]:
-    """Locate the ``.qr-slot`` and ``.imprint-slot`` boxes of every page.
+QR_SLOT_ID = "qr-slot"
+IMPRINT_SLOT_ID = "imprint-slot"
+END_SUFFIX = "-end"
 
-    Positions are in points from the trim box's lower-left corner, the origin
-    the stamping stage draws in.
+
+def find_slots(document: Any) -> tuple[tuple[Slot, ...], tuple[Area, ...]]:
+    """Locate the QR slot and the imprint area of every page, through WeasyPrint's public API.
+
+    ``Page.anchors`` maps each element ``id`` on a page to its (x, y) position
+    in CSS px from the page's top-left corner.  A slot is an element with an id
+    (its top-left corner) holding an empty marker ``<id>-end`` positioned at
+    its bottom-right corner (see ``qr_block`` in templates/_blocks.html), so its
+    size needs no layout internals either.  Positions returned are in points
+    from the trim box's lower-left corner, the origin the stamping stage draws in.
     """
     slots: list[Slot] = []
     areas: list[Area] = []
     for index, page in enumerate(document.pages):
-        page_height = page.height * CSS_PX_TO_PT
-        for box in _descendants(page._page_box):
-            element = getattr(box, "element", None)
-            classes = ((element.get("class") if element is not None else None) or "").split()
-            if getattr(box, "element_tag", None) != "div" or not {"qr-slot", "imprint-slot"} & set(classes):
-                continue
-            x = round(box.content_box_x() * CSS_PX_TO_PT, 3)
-            width, height = box.width * CSS_PX_TO_PT, box.height * CSS_PX_TO_PT
-            y = round(page_height - box.content_box_y() * CSS_PX_TO_PT - height, 3)
-            if "qr-slot" in classes and not any(s.page == index for s in slots):
-                size = round(min(width, height), 3)
-                slots.append(Slot(index, x, round(y + height - size, 3), size))
-            elif "imprint-slot" in classes and not any(a.page == index for a in areas):
-                areas.append(Area(index, x, y, round(width, 3), round(height, 3)))
+        qr = _anchor_box(page, QR_SLOT_ID)
+        if qr is not None:
+            x, y, width, height = qr
+            size = round(min(width, height), 3)
+            slots.append(Slot(index, x, round(y + height - size, 3), size))
+        imprint = _anchor_box(page, IMPRINT_SLOT_ID)
+        if imprint is not None:
+            x, y, width, height = imprint
+            areas.append(Area(index, x, y, round(width, 3), round(height, 3)))
     return tuple(slots), tuple(areas)
+
+
+def _anchor_box(page: Any, name: str) -> tuple[float, float, float, float] | None:
+    """(x, y, width, height) in points, y up from the page's bottom, of the box between
+    anchor ``name`` (top-left) and anchor ``name-end`` (bottom-right); None when absent."""
+    start, end = page.anchors.get(name), page.anchors.get(name + END_SUFFIX)
+    if start is None or end is None:
+        return None
+    left, top = start[0] * CSS_PX_TO_PT, start[1] * CSS_PX_TO_PT
+    width, height = (end[0] - start[0]) * CSS_PX_TO_PT, (end[1] - start[1]) * CSS_PX_TO_PT
+    return round(left, 3), round(page.height * CSS_PX_TO_PT - top - height, 3), width, height
 
 
 def _descendants(box: Any) -> Any:
@@ -399,7 +433,7 @@ def _descendants(box: Any) -> Any:
 
 
 def write_master_pdf(document: Any, identifier: bytes, pdfx: bool,
-                     edit: Callable[[Any], None] | None = None) -> bytes:
+                     edit: Callable[[Any], None] | None = None, tagged: bool = False) -> bytes:
     """Serialise a laid-out document; PDF/X-4 when a CMYK output intent is present.
 
     WeasyPrint writes it uncompressed and qpdf compresses it: pydyf compresses
@@ -415,14 +449,24 @@ def write_master_pdf(document: Any, identifier: bytes, pdfx: bool,
     options: dict[str, Any] = {"pdf_identifier": identifier, "uncompressed_pdf": True}
     if pdfx:
         options["pdf_variant"] = "pdf/x-4"
+    elif tagged:
+        options["pdf_variant"] = "pdf/ua-1"
     raw = document.write_pdf(**options)
     assert isinstance(raw, bytes)
     with pikepdf.open(io.BytesIO(raw)) as pdf:
         if edit is not None:
             edit(pdf)
         out = io.BytesIO()
-        pdf.save(out, compress_streams=True, deterministic_id=True)
+        # The home cut's structure tree is hundreds of small objects: in object
+        # streams the English letter is 21 KB instead of 48 KB (the later stamping
+        # preserves them).  The print cut keeps plain objects, as PDF/X RIPs expect.
+        streams = pikepdf.ObjectStreamMode.generate if tagged else pikepdf.ObjectStreamMode.preserve
+        pdf.save(out, compress_streams=True, deterministic_id=True, object_stream_mode=streams)
         return out.getvalue()
+
+
+# Smaller sizes tried when the largest that fits fails a layout check.
+RELAYOUT_TRIES = 3
 
 
 def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: FontBook,
@@ -441,10 +485,8 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     if len(document.pages) <= fmt.pages:
         best = (sizes[0], html, document)
     elif len(document.pages) > 2 * fmt.pages:  # shrinking by points cannot save this
-        raise RenderError(
-            f"{catalog.language.tag}/{fmt.name}: the text fills {len(document.pages)} pages; the format "
-            f"has {fmt.pages}. A translation is far too long: check {catalog.path or 'the templates'}"
-        )
+        raise RenderError(f"{catalog.language.tag}/{fmt.name}: the text fills {len(document.pages)} pages; the "
+                          f"format has {fmt.pages}. {_overflow_cause(catalog, fmt)}")
     else:  # bisect the smaller sizes for the largest that fits
         low, high = 1, len(sizes) - 1
         while low <= high:
@@ -457,10 +499,26 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
     if best is None:
         raise RenderError(
             f"{catalog.language.tag}/{fmt.name}: the text does not fit on {fmt.pages} page(s) even at "
-            f"the format's min_font_size {fmt.min_font_size.css} (campaign.toml [formats.{fmt.name}]); "
-            "shorten the translation or raise the format's size"
+            f"the format's min_font_size {fmt.min_font_size.css}. {_overflow_cause(catalog, fmt)}"
         )
-    size, html, document = best
+    master = _master(campaign, fmt, catalog, options, identifier, spoken, best)
+    # A line break can go wrong at one size and not the next (a word left alone,
+    # ink a hair outside the safe area): try a few smaller sizes before failing.
+    for tried, size in enumerate(s for s in sizes if s < best[0]):
+        if not master.layout or tried == RELAYOUT_TRIES:
+            break
+        html, document = layout(campaign, fmt, catalog, fonts, options, size)
+        if len(document.pages) <= fmt.pages:
+            candidate = _master(campaign, fmt, catalog, options, identifier, spoken, (size, html, document))
+            if not candidate.layout:
+                master = candidate
+    return master
+
+
+def _master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, options: PrintOptions, identifier: bytes,
+            spoken: SpokenLanguage | None, laid_out: tuple[float, str, Any]) -> Master:
+    """Write one layout's PDFs (print and home cuts) and run the layout checks on it."""
+    size, html, document = laid_out
     if len(document.pages) != fmt.pages:
         raise RenderError(
             f"{catalog.language.tag}/{fmt.name}: rendered {len(document.pages)} page(s), "
@@ -468,14 +526,51 @@ def render_master(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts
         )
     slots, imprints = find_slots(document)
     if fmt.has_qr and not slots:
-        raise RenderError(f"templates/{fmt.template}: no element with class 'qr-slot' for the QR code")
+        raise RenderError(f"templates/{fmt.template}: no QR slot: an element with id '{QR_SLOT_ID}' holding "
+                          f"an empty one with id '{QR_SLOT_ID}{END_SUFFIX}' at its bottom-right corner")
     pdf = write_master_pdf(document, identifier, pdfx=options.profile is not None)
+    home = write_master_pdf(document, identifier, pdfx=False, edit=drop_output_intent, tagged=True)
     from .preflight import layout_problems, reserved_areas  # preflight imports this module
 
     tag = spoken.tag if spoken is not None else catalog.language.tag
     findings = layout_problems(pdf, fmt, catalog.language, reserved_areas(slots, imprints), f"{tag}/{fmt.name}")
     return Master(pdf=pdf, pages=len(document.pages), font_size_pt=size, slots=slots, text=visible_text(html),
-                  imprints=imprints, layout=tuple(findings))
+                  imprints=imprints, layout=tuple(findings), home_pdf=home)
+
+
+def drop_output_intent(pdf: Any) -> None:
+    """Remove the print condition from a master meant for screens and home printers.
+
+    The home master is written from the same layout as the PDF/X one (so the two
+    cuts never differ by a line break), and WeasyPrint embeds the CMYK profile
+    named by ``@color-profile`` as an output intent and as an ICCBased colour
+    space.  The colours themselves are drawn as DeviceCMYK, so removing both
+    leaves device colours and 194 KB less; qpdf drops the now unreferenced profile.
+    """
+    import pikepdf
+
+    if "/OutputIntents" in pdf.Root:
+        del pdf.Root["/OutputIntents"]
+    for page in pdf.pages:
+        spaces = page.obj.get("/Resources", {}).get("/ColorSpace")
+        if spaces is None:
+            continue
+        for name in list(spaces.keys()):
+            space = spaces[name]
+            if isinstance(space, pikepdf.Array) and len(space) and space[0] == pikepdf.Name.ICCBased:
+                del spaces[name]
+
+
+def _overflow_cause(catalog: LoadedCatalog, fmt: Format) -> str:
+    """Name the likely cause of text that does not fit: the English never overflows
+    because of a translation, so for it the format is too small for its sections."""
+    where = f"campaign.toml [formats.{fmt.name}]"
+    if catalog.source:
+        return (f"The format is too small for its sections: in {where} enlarge width/height, lower "
+                "min_font_size, or remove a section")
+    paths = " and ".join(str(p) for p in (catalog.core_path, catalog.path) if p)
+    return (f"If the English {fmt.name} builds, this translation is too long for it "
+            f"(check {paths}); if not, the format is too small for its sections ({where})")
 
 
 def _sizes(fmt: Format) -> list[float]:
@@ -504,10 +599,16 @@ def _check_coverage(fonts: FontBook, catalog: LoadedCatalog, fmt: Format, html: 
     missing = fonts.uncovered(catalog.language, visible_text(html))
     if missing:
         shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:12])
-        raise RenderError(
-            f"{catalog.language.tag}/{fmt.name}: no font in fonts/fonts.toml covers {shown}; "
-            "add a font for this script or re-cut the subsets with `make fonts`"
-        )
+        raise RenderError(f"{catalog.language.tag}/{fmt.name}: no font in fonts/fonts.toml covers {shown}; "
+                          f"{font_fix(fonts.folder)}")
+
+
+def font_fix(folder: Path) -> str:
+    """How to get a missing glyph: `make fonts` only where there is a Makefile to run it."""
+    if (folder.parent / "Makefile").is_file():
+        return "add a font for this script to fonts/fonts.toml, or re-cut the CJK subsets with `make fonts`"
+    return ("add a font file that covers it to fonts/ and list it in fonts/fonts.toml (the CJK fonts are "
+            "subsets: take the full Noto CJK font for characters they lack)")
 
 
 def _job_document(job: tuple[str, str, str, bool]) -> Any:

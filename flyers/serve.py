@@ -2,7 +2,7 @@
 
 A static host is all the site needs; this is the smallest one that behaves
 like one (``/ar/`` serves ``/ar/index.html``, correct types for WOFF2 and
-WebP).  It listens on the loopback interface only, serves only files inside
+WebP, text gzip-compressed as most hosts do).  It listens on the loopback interface only, serves only files inside
 the site folder (no directory listings, no symlinks out), and is bounded: a
 fixed number of requests at once, each with a time limit, so a stuck client
 cannot pile up threads.  The tests serve the site with the same class.
@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import errno
 import functools
+import gzip
+import io
 import sys
 import threading
 from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import FlyersError
 
 HOST = "127.0.0.1"
 MAX_CONCURRENT = 16
 REQUEST_TIMEOUT_S = 30.0
+COMPRESSED = {".html", ".css", ".js", ".txt", ".svg", ".webmanifest", ".json"}
 TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -34,6 +38,12 @@ TYPES = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".woff2": "font/woff2",
+    ".jpg": "image/jpeg",
+    ".ico": "image/x-icon",
+    ".webmanifest": "application/manifest+json",
+    ".opus": "audio/ogg; codecs=opus",
+    ".ogg": "audio/ogg",
+    ".mp3": "audio/mpeg",
 }
 
 
@@ -53,7 +63,31 @@ class SiteHandler(SimpleHTTPRequestHandler):
         """Our types first: the system's mime table may lack WOFF2 or WebP."""
         return TYPES.get(Path(str(path)).suffix.lower()) or super().guess_type(path)
 
-    def list_directory(self, path: str | Any) -> None:  # type: ignore[override]
+    def send_head(self) -> Any:
+        """Text files gzip-compressed when the browser accepts it, as static hosts do.
+
+        Pages, styles and scripts are a third of a page's first load uncompressed;
+        fonts, images and PDFs are compressed already and go out as they are.
+        """
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and urlsplit(self.path).path.endswith("/"):
+            path = path / "index.html"
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (accepts and path.suffix.lower() in COMPRESSED and path.is_file()):
+            return super().send_head()
+        try:
+            data = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        except OSError:
+            return super().send_head()
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        return io.BytesIO(data)
+
+    def list_directory(self, path: str | Any) -> None:
         """No listings: a folder without index.html is simply not found."""
         self.send_error(404, "Not found")
         return None
@@ -88,20 +122,47 @@ class SiteServer(ThreadingHTTPServer):
         return f"http://{HOST}:{self.server_address[1]}/"
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        """Handle a request in its own thread, holding one of the slots until it is done.
+
+        The slot is released exactly once, by whichever side is last to know: the
+        thread when it finishes, or this method when the thread never started.
+        Ctrl-C can land while ``Thread.start`` waits for the new thread; releasing
+        twice there raised ValueError, which socketserver logs and carries on
+        from, so the interrupt was swallowed and the server kept running.
+        """
         if not self.slots.acquire(timeout=REQUEST_TIMEOUT_S):
             self.shutdown_request(request)
             return
+        slot = _Slot(self.slots)
+        thread = threading.Thread(target=self._handle, args=(request, client_address, slot), daemon=True)
         try:
-            super().process_request(request, client_address)
+            thread.start()
         except BaseException:
-            self.slots.release()
+            if not thread.is_alive():  # it never ran, or already finished and released
+                slot.release()
+                self.shutdown_request(request)
             raise
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    def _handle(self, request: Any, client_address: Any, slot: _Slot) -> None:
         try:
-            super().process_request_thread(request, client_address)
+            self.process_request_thread(request, client_address)
         finally:
-            self.slots.release()
+            slot.release()
+
+
+class _Slot:
+    """One held unit of a semaphore that can be given back only once."""
+
+    def __init__(self, semaphore: threading.BoundedSemaphore) -> None:
+        self._semaphore = semaphore
+        self._lock = threading.Lock()
+        self._held = True
+
+    def release(self) -> None:
+        with self._lock:
+            if self._held:
+                self._held = False
+                self._semaphore.release()
 
 
 def open_server(folder: Path, port: int = 0, log: Callable[[str], None] | None = None) -> SiteServer:

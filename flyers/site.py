@@ -21,22 +21,26 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from . import audio as readings
 from . import catalogs
 from .build import CACHE_DIR, MANIFEST, BuildRequest, BuildResult, build, qr_link
 from .campaign import LENGTH_RE, Campaign, Format, load_campaign, source_date
 from .errors import FlyersError, RenderError
 from .files import sha256_bytes, write_bytes, write_text
-from .fontstack import FontBook, font_weight, load_fonts
+from .fontstack import FontBook, load_fonts
+from .home import SHEETS
 from .languages import Language, resolve_all
 from .qr import encode
-from .render import PrintOptions, context, make_environment, render_template, visible_text
+from .render import PrintOptions, context, font_fix, make_environment, render_template, visible_text
+from .sitefonts import Faces, bold_text, page_faces
 
 SITE_DIR = "site"  # under the build's output folder
 MARKER = ".kyr-flyers-site"  # proves a folder is ours before stale files are removed
@@ -44,12 +48,15 @@ ASSETS = "assets"
 INDEX_TEMPLATE = "site/index.html"
 LANGUAGE_TEMPLATE = "site/language.html"
 STYLESHEET = "site/site.css"
-SCRIPT = "site/filter.js"
-PREVIEW_MAX_PX = (600, 800)  # width, height: sharp on a phone, a few tens of KB
+SCRIPT = "site/site.js"
+WORKER = "site/sw.js"
+ALIASES = "site/aliases.toml"
+MAIN_FORMAT = "letter"  # the flyer most people need: the big button under each title
+PREVIEW_WIDTHS = (200, 400)  # shown at about 10rem: 1x and 2x screens pick from srcset
+OG_WIDTH = 600  # the link-preview image (Open Graph)
 PREVIEW_QUALITY = 72
-SUBSET_VERSION = "3"  # bump to invalidate cached font subsets
-PREVIEW_VERSION = "2"
-ALWAYS_IN_FONTS = " \u00a0\u200c\u200d"  # spaces and joiners shape neighbouring letters
+PREVIEW_VERSION = "3"
+ICON_SIZES = (192, 512)
 CONTRAST = 4.5  # WCAG AA for body text
 
 
@@ -144,6 +151,20 @@ def default_out(root: Path) -> Path:
     return root / "output" / SITE_DIR
 
 
+@dataclass
+class Shared:
+    """What every page of one site build refers to."""
+
+    campaign: Campaign
+    fonts: FontBook
+    languages: dict[str, Language]
+    tags: list[str]
+    cache: Path
+    accent: str = ""
+    stylesheet: str = ""
+    script: str = ""
+
+
 def build_site(root: Path, out: Path | None = None,
                on_progress: Callable[[int, int], None] | None = None) -> SiteResult:
     """Build every PDF (cached), then write the site from the manifest."""
@@ -151,29 +172,35 @@ def build_site(root: Path, out: Path | None = None,
     folder.claim(root)
     built = build(BuildRequest(root=root, out=root / "output"), on_progress)
     campaign = load_campaign(root)
-    fonts = load_fonts(campaign.fonts_dir)
     languages = resolve_all(campaign)
     entries = _manifest(root / "output", {a.path for a in built.artifacts})
     tags = [t for t in campaign.languages if any(e["language"] == t for e in entries)]
-    cache = campaign.root / CACHE_DIR / "site"
+    shared = Shared(campaign, load_fonts(campaign.fonts_dir, "screen"), languages, tags,
+                    campaign.root / CACHE_DIR / "site")
+    downloads = {tag: _downloads(campaign, languages[tag], entries, root / "output", folder, shared.cache)
+                 for tag in tags}
+    audio = {tag: _audio(campaign, languages[tag], folder) for tag in tags}
+    shared.accent, _ = _colours(campaign)
+    shared.stylesheet = _stylesheet(shared, folder)
+    shared.script = _copy_asset(campaign, folder, SCRIPT)
 
-    formats: dict[str, list[dict[str, Any]]] = {}
-    for tag in tags:
-        formats[tag] = _downloads(campaign, languages[tag], entries, root / "output", folder, cache)
-
-    def render_all(stylesheet: str, script: str) -> list[Page]:
-        pages = [_index_page(campaign, fonts, languages, tags, stylesheet, script)]
-        pages += [_language_page(campaign, fonts, languages[tag], formats[tag], stylesheet) for tag in tags]
+    def render_all(final: dict[str, Faces] | None) -> list[Page]:
+        pages = [_index_page(shared, final)]
+        pages += [_language_page(shared, languages[tag], downloads[tag], audio[tag], final) for tag in tags]
         return pages
 
-    # The stylesheet's name carries a hash of its fonts, whose subsets depend on
-    # the pages' text: render once for the text, then again with the real names.
-    draft = render_all("", "")
-    _check_coverage(fonts, draft)
-    stylesheet = _assets(campaign, fonts, languages, draft, folder, cache)
-    script = _script(campaign, folder)
-    for page in render_all(stylesheet, script):
+    # Each page's fonts are cut to its own text: render once for the text, then
+    # again with the @font-face rules (which add no text).
+    draft = render_all(None)
+    _check_coverage(shared.fonts, draft)
+    faces = {page.path: _faces(shared, page) for page in draft}
+    for own in faces.values():
+        for rel, data in own.files.items():
+            folder.put(rel, data)
+    pages = render_all(faces)
+    for page in pages:
         folder.put(page.path, page.html.encode("utf-8"))
+    _app_files(shared, pages, folder)
     removed = folder.finish()
     return SiteResult(out=folder.out, languages=tags, files=len(folder.kept), size=folder.size,
                       written=folder.written, removed=removed, build=built)
@@ -189,12 +216,23 @@ def _manifest(output: Path, current: set[str]) -> list[dict[str, Any]]:
     return [e for e in entries if isinstance(e, dict) and e.get("path") in current]
 
 
+def _copy_pdf(output: Path, entry: dict[str, Any], tag: str, folder: SiteFolder) -> tuple[str, bytes]:
+    """Copy one manifest PDF into the language's folder, checked against its sha256."""
+    data = (output / entry["path"]).read_bytes()
+    if sha256_bytes(data) != entry["sha256"]:
+        raise FlyersError(f"{output / entry['path']}: differs from {output / MANIFEST}; "
+                          "run `flyers build` again")
+    filename = Path(entry["path"]).name
+    folder.put(f"{tag}/{filename}", data)
+    return filename, data
+
+
 def _downloads(campaign: Campaign, language: Language, entries: list[dict[str, Any]], output: Path,
-               folder: SiteFolder, cache: Path) -> list[dict[str, Any]]:
+               folder: SiteFolder, cache: Path) -> dict[str, Any]:
     """Copy a language's PDFs into the site, make previews; describe them for its page."""
     tag = language.tag
-    cut: dict[tuple[str, str], dict[str, Any]] = {(e["format"], e["variant"]): e for e in entries
-                                                  if e["language"] == tag}
+    mine = [e for e in entries if e["language"] == tag]
+    cut: dict[tuple[str, str], dict[str, Any]] = {(e["format"], e["variant"]): e for e in mine}
     items = []
     for name, fmt in campaign.formats.items():
         home, shop = cut.get((name, "home")), cut.get((name, "print"))
@@ -202,19 +240,33 @@ def _downloads(campaign: Campaign, language: Language, entries: list[dict[str, A
             continue
         item: dict[str, Any] = {"name": name, "size": _dimensions(fmt)}
         for variant, entry in (("home", home), ("print", shop)):
-            data = (output / entry["path"]).read_bytes()
-            if sha256_bytes(data) != entry["sha256"]:
-                raise FlyersError(f"{output / entry['path']}: differs from {output / MANIFEST}; "
-                                  "run `flyers build` again")
-            filename = Path(entry["path"]).name
-            folder.put(f"{tag}/{filename}", data)
+            filename, data = _copy_pdf(output, entry, tag, folder)
             item[variant] = {"href": filename, "size": _file_size(len(data), language)}
             if variant == "home":
-                preview, width, height = _preview(data, cache)
-                folder.put(f"{tag}/preview-{name}.webp", preview)
-                item["preview"] = {"href": f"preview-{name}.webp", "width": width, "height": height}
+                item["preview"], item["og"] = _previews(data, name, tag, folder, cache)
         items.append(item)
-    return items
+    sheets = []
+    order = [s.name for s in SHEETS]
+    for entry in sorted((e for e in mine if e["variant"] == "home-sheet"),
+                        key=lambda e: order.index(f"{e['format']}-sheet-{e.get('sheet')}")
+                        if f"{e['format']}-sheet-{e.get('sheet')}" in order else len(order)):
+        filename, data = _copy_pdf(output, entry, tag, folder)
+        copies = next((s.copies for s in SHEETS if s.format == entry["format"]), 0)
+        sheets.append({"href": filename, "format": entry["format"], "paper": entry.get("sheet", ""),
+                       "size": _file_size(len(data), language), "copies": copies,
+                       "duplex": int(entry.get("pages", 1)) > 1})
+    main = next((i for i in items if i["name"] == MAIN_FORMAT), items[0] if items else None)
+    return {"formats": items, "sheets": sheets, "main": main}
+
+
+def _audio(campaign: Campaign, language: Language, folder: SiteFolder) -> dict[str, Any] | None:
+    """Copy the language's reading (see flyers.audio) next to its page; describe it."""
+    recording = readings.find(campaign, language.tag)
+    if recording is None:
+        return None
+    name = f"reading{recording.path.suffix}"
+    folder.put(f"{language.tag}/{name}", recording.path.read_bytes())
+    return {"href": name, "computer": recording.computer, "transcript": recording.transcript}
 
 
 def _dimensions(fmt: Format) -> str:
@@ -236,30 +288,52 @@ def _file_size(size: int, language: Language) -> str:
                            locale=language.formatting_locale))
 
 
-def _preview(pdf: bytes, cache: Path) -> tuple[bytes, int, int]:
-    """The first page as a small WebP (cached by the PDF's hash): bytes, width, height."""
-    key = hashlib.sha256(f"{PREVIEW_VERSION}:{PREVIEW_MAX_PX}:{PREVIEW_QUALITY}:".encode() + pdf).hexdigest()[:32]
-    cached = cache / "previews" / f"{key}.webp"
-    if cached.is_file():
-        from PIL import Image
+def _previews(pdf: bytes, name: str, tag: str, folder: SiteFolder,
+              cache: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """WebP previews of the first page at each PREVIEW_WIDTHS width (for srcset), and for
+    the main format a JPEG for link previews (Open Graph), all cached by the PDF's hash."""
+    from PIL import Image
 
-        data = cached.read_bytes()
+    key = hashlib.sha256(f"{PREVIEW_VERSION}:{PREVIEW_WIDTHS}:{PREVIEW_QUALITY}:".encode() + pdf).hexdigest()[:32]
+    files = {width: cache / "previews" / f"{key}-{width}.webp" for width in PREVIEW_WIDTHS}
+    og_file = cache / "previews" / f"{key}-og.jpg"
+    if not all(path.is_file() for path in (*files.values(), og_file)):
+        image = _render_first_page(pdf, OG_WIDTH)
+        for width, path in files.items():
+            small = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+            buffer = io.BytesIO()
+            small.save(buffer, "WEBP", quality=PREVIEW_QUALITY, method=4)  # 6 is 3x slower for ~3% smaller
+            write_bytes(path, buffer.getvalue())
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=80, optimize=True, progressive=True)
+        write_bytes(og_file, buffer.getvalue())
+    sizes = {}
+    for width, path in files.items():
+        data = path.read_bytes()
+        folder.put(f"{tag}/preview-{name}-{width}.webp", data)
         with Image.open(io.BytesIO(data)) as image:
-            return data, image.width, image.height
+            sizes[width] = image.height
+    small = min(PREVIEW_WIDTHS)
+    preview = {"src": f"preview-{name}-{small}.webp", "width": small, "height": sizes[small],
+               "srcset": ", ".join(f"preview-{name}-{w}.webp {w}w" for w in PREVIEW_WIDTHS)}
+    if name != MAIN_FORMAT:
+        return preview, None
+    data = og_file.read_bytes()
+    folder.put(f"{tag}/share-{name}.jpg", data)
+    with Image.open(io.BytesIO(data)) as image:
+        return preview, {"href": f"share-{name}.jpg", "width": image.width, "height": image.height}
+
+
+def _render_first_page(pdf: bytes, width: int) -> Any:
+    """The PDF's first page as an RGB image ``width`` pixels wide (PDFium)."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
     try:
         page = document[0]
-        scale = min(PREVIEW_MAX_PX[0] / page.get_width(), PREVIEW_MAX_PX[1] / page.get_height())
-        image = page.render(scale=scale, may_draw_forms=False).to_pil().convert("RGB")
+        return page.render(scale=width / page.get_width(), may_draw_forms=False).to_pil().convert("RGB")
     finally:
         document.close()
-    buffer = io.BytesIO()
-    image.save(buffer, "WEBP", quality=PREVIEW_QUALITY, method=4)  # 6 is 3x slower for ~3% smaller
-    data = buffer.getvalue()
-    write_bytes(cached, data)
-    return data, image.width, image.height
 
 
 def qr_svg(link: str, error_correction: str) -> Markup:
@@ -295,17 +369,51 @@ def _render(campaign: Campaign, catalog: catalogs.LoadedCatalog, fonts: FontBook
     values = context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt)
     # The date beside the version: the campaign's own (or SOURCE_DATE_EPOCH), never the clock.
     date = catalog.language.format_date(source_date(campaign).date())
-    values["site"] = {"source_language": campaign.source_language, "date": date, **site}
+    values["site"] = {"source_language": campaign.source_language, "date": date,
+                      "sections": campaign.sections, **site}  # exactly what the flyers carry
     return render_template(env, name, values, "the download site")
 
 
-def _index_page(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], tags: list[str],
-                stylesheet: str, script: str) -> Page:
+def _frame(shared: Shared, language: Language, path: str, faces: dict[str, Faces] | None) -> dict[str, Any]:
+    """What base.html needs: assets, this page's fonts, share meta and alternates."""
+    root = "../" * path.count("/")
+    url = shared.campaign.site_url
+    page_faces = faces.get(path) if faces else None
+    return {
+        "root": root, "stylesheet": shared.stylesheet, "script": shared.script, "accent": shared.accent,
+        "faces": Markup(page_faces.css.replace("{root}", root)) if page_faces else "",
+        "preload": page_faces.preload if page_faces else (),
+        "url": f"{url}/{path.removesuffix('index.html')}" if url else "",
+        "alternates": [{"hreflang": t, "href": f"{url}/{t}/"} for t in shared.tags]
+                      + [{"hreflang": "x-default", "href": f"{url}/"}],
+        "og_locale": _og_locale(language), "og_image": None,
+    }
+
+
+def _og_locale(language: Language) -> str:
+    """The Open Graph locale, language_TERRITORY ("es_US" style, from CLDR likely subtags)."""
+    from babel import Locale
+    from babel.core import get_global
+
+    locale = Locale.parse(language.formatting_locale)
+    territory = locale.territory
+    if not territory:
+        likely = str(get_global("likely_subtags").get(str(locale), "") or get_global("likely_subtags")
+                     .get(locale.language, ""))
+        territory = next((part for part in likely.split("_")[1:] if len(part) == 2 and part.isupper()), "")
+    return f"{locale.language}_{territory}" if territory else locale.language
+
+
+def _index_page(shared: Shared, faces: dict[str, Faces] | None) -> Page:
+    languages, tags, campaign = shared.languages, shared.tags, shared.campaign
     source = languages.get(campaign.source_language) or next(iter(languages.values()))
+    names = find_names(campaign, languages, tags)
     items = [{"tag": t, "direction": languages[t].direction, "endonym": languages[t].endonym,
-              "english_name": languages[t].english_name, "href": f"{t}/index.html"} for t in tags]
-    html = _render(campaign, catalogs.load(campaign, source), fonts, INDEX_TEMPLATE,
-                   {"root": "", "stylesheet": stylesheet, "script": script, "languages": items})
+              "english_name": languages[t].english_name, "href": f"{t}/index.html", "names": names[t]}
+             for t in tags]
+    site = _frame(shared, source, "index.html", faces)
+    site.update({"languages": items, "count_markup": Markup(f'<span class="n">{len(tags)}</span>')})
+    html = _render(campaign, catalogs.load(campaign, source), shared.fonts, INDEX_TEMPLATE, site)
     own_names = [(languages[t], languages[t].endonym) for t in tags]
     english = visible_text(html)
     for _, name in own_names:
@@ -314,13 +422,71 @@ def _index_page(campaign: Campaign, fonts: FontBook, languages: dict[str, Langua
     return Page("index.html", html, tuple(runs))
 
 
-def _language_page(campaign: Campaign, fonts: FontBook, language: Language, formats: list[dict[str, Any]],
-                   stylesheet: str) -> Page:
+def _language_page(shared: Shared, language: Language, downloads: dict[str, Any], audio: dict[str, Any] | None,
+                   faces: dict[str, Faces] | None) -> Page:
+    campaign = shared.campaign
     link = qr_link(campaign, language.tag)
-    html = _render(campaign, catalogs.load(campaign, language), fonts, LANGUAGE_TEMPLATE,
-                   {"root": "../", "stylesheet": stylesheet, "formats": formats,
-                    "qr_svg": qr_svg(link, campaign.qr.error_correction)})
-    return Page(f"{language.tag}/index.html", html, ((language, visible_text(html)),))
+    path = f"{language.tag}/index.html"
+    site = _frame(shared, language, path, faces)
+    main = downloads["main"]
+    if site["url"] and main and main.get("og"):
+        site["og_image"] = {**main["og"], "href": f"{site['url']}{main['og']['href']}"}
+    title = catalogs.load(campaign, language).gettext("Know Your Rights") or ""
+    share_text = f"{title} · {language.endonym} {site['url']}".strip()
+    site.update({**downloads, "audio": audio, "qr_svg": qr_svg(link, campaign.qr.error_correction),
+                 "whatsapp": "https://wa.me/?text=" + quote(share_text, safe="") if site["url"] else "#"})
+    html = _render(campaign, catalogs.load(campaign, language), shared.fonts, LANGUAGE_TEMPLATE, site)
+    return Page(path, html, ((language, visible_text(html)),))
+
+
+def find_names(campaign: Campaign, languages: dict[str, Language], tags: list[str]) -> dict[str, str]:
+    """What a visitor may type to find each language, for the index's filter.
+
+    Its own name, English name and tag; its name in each of the campaign's
+    languages (CLDR, through Babel), also under the related codes listed in
+    templates/site/aliases.toml (Tagalog for Filipino, Cantonese for Traditional
+    Chinese...); and that file's aliases, names people use that CLDR does not
+    give ("Bengali", "Farsi", "Myanmar", "हिंदी").
+    """
+    from babel import Locale
+
+    aliases, codes = _aliases(campaign)
+    locales = []
+    for tag in tags:
+        try:
+            locales.append(Locale.parse(languages[tag].formatting_locale))
+        except (ValueError, TypeError):
+            continue
+    names: dict[str, str] = {}
+    for tag in tags:
+        language = languages[tag]
+        keys = [language.locale_id, language.locale_id.split("_")[0], *codes.get(tag, [])]
+        found = [language.endonym, language.english_name, tag, *aliases.get(tag, [])]
+        for locale in locales:
+            found += [str(locale.languages[key]) for key in keys if key in locale.languages]
+        names[tag] = " | ".join(dict.fromkeys(n.strip() for n in found if n.strip()))
+    return names
+
+
+def _aliases(campaign: Campaign) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """templates/site/aliases.toml: [aliases] tag = [names], [codes] tag = [CLDR codes]."""
+    import tomllib
+
+    path = campaign.templates_dir / ALIASES
+    if not path.is_file():
+        return {}, {}
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise FlyersError(f"{path}: cannot read ({exc})") from None
+    tables = []
+    for table in ("aliases", "codes"):
+        value = data.get(table, {})
+        if not isinstance(value, dict) or not all(
+                isinstance(v, list) and all(isinstance(n, str) for n in v) for v in value.values()):
+            raise FlyersError(f"{path}: [{table}] must map language tags to lists of strings")
+        tables.append({str(k): list(v) for k, v in value.items()})
+    return tables[0], tables[1]
 
 
 def _check_coverage(fonts: FontBook, pages: list[Page]) -> None:
@@ -331,110 +497,43 @@ def _check_coverage(fonts: FontBook, pages: list[Page]) -> None:
             if missing:
                 shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:12])
                 raise RenderError(f"site {page.path}: no font in fonts/fonts.toml covers {shown} "
-                                  f"({language.tag}); re-cut the subsets with `make fonts`")
+                                  f"({language.tag}); {font_fix(fonts.folder)}")
 
 
-# --- stylesheet, fonts, script -------------------------------------------------------
+# --- stylesheet, fonts, script, app files ---------------------------------------------
 
 
-def _assets(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], pages: list[Page],
-            folder: SiteFolder, cache: Path) -> str:
-    """Write the web fonts and the stylesheet; return the stylesheet's site path."""
-    stacks = _stacks(fonts, languages, pages)
-    text: dict[str, set[str]] = {}
-    for page in pages:
-        for language, run in page.runs:
-            for family in fonts.stack(language):
-                text.setdefault(family, set(ALWAYS_IN_FONTS)).update(run)
-        for family in stacks["en"]:  # format names and English names are marked lang="en"
-            text.setdefault(family, set(ALWAYS_IN_FONTS)).update(page.runs[0][1])
-    faces = []
-    for family in sorted(text):
-        for source in fonts.families[family]:
-            subset, weight, ranges = _subset(source, "".join(sorted(text[family])), cache)
-            if subset is None:
-                continue
-            name = f"{source.stem.removesuffix('.subset')}.{sha256_bytes(subset)[:10]}.woff2"
-            folder.put(f"{ASSETS}/fonts/{name}", subset)
-            faces.append(f'@font-face {{ font-family: "{family}"; src: url("fonts/{name}") format("woff2"); '
-                         f"font-weight: {weight}; font-style: normal; font-display: swap; "
-                         f"unicode-range: {ranges}; }}")
+def _faces(shared: Shared, page: Page) -> Faces:
+    """A page's own web fonts: subsets of its families cut to its text."""
+    english = shared.languages.get("en")
+    extra = shared.fonts.stack(english) if english else shared.fonts.scripts.get("Latn", ())
+    return page_faces(shared.fonts, page.runs, bold_text(page.html), tuple(extra), page.runs[0][0], shared.cache)
+
+
+def _stylesheet(shared: Shared, folder: SiteFolder) -> str:
+    """Write the shared stylesheet (colours, font stacks, site.css); return its site path."""
+    campaign, fonts = shared.campaign, shared.fonts
     licence = fonts.folder / "OFL.txt"
     if licence.is_file():
         folder.put(f"{ASSETS}/fonts/OFL.txt", licence.read_bytes())
     accent, tint = _colours(campaign)
+    stacks = {tag: fonts.stack(shared.languages[tag]) for tag in shared.tags}
+    english = shared.languages.get("en")
+    stacks.setdefault("en", fonts.stack(english) if english else fonts.scripts.get("Latn", ()))
     rules = [f'[lang="{tag}"] {{ font-family: {", ".join(chr(34) + f + chr(34) for f in stack)}, sans-serif; }}'
-             for tag, stack in stacks.items()]
+             for tag, stack in stacks.items() if stack]
     css = "\n".join([
-        "/* Generated by `flyers site`: colours from campaign.toml, web fonts subset from fonts/",
-        "   (SIL Open Font License, fonts/OFL.txt), then templates/site/site.css. */",
+        "/* Generated by `flyers site`: colours from campaign.toml, font stacks from fonts/fonts.toml",
+        "   (each page declares its own web-font subsets, SIL Open Font License, fonts/OFL.txt),",
+        "   then templates/site/site.css. */",
         f":root {{ --accent: {accent}; --tint: {tint}; }}",
-        *faces, *rules, "",
+        *rules, "",
         (campaign.templates_dir / STYLESHEET).read_text("utf-8"),
     ])
     data = css.encode("utf-8")
     rel = f"{ASSETS}/site.{sha256_bytes(data)[:10]}.css"
     folder.put(rel, data)
     return rel
-
-
-def _stacks(fonts: FontBook, languages: dict[str, Language], pages: list[Page]) -> dict[str, tuple[str, ...]]:
-    """Font stack per lang attribute used on the site (its languages and English)."""
-    stacks = {language.tag: fonts.stack(language) for page in pages for language, _ in page.runs}
-    if "en" not in stacks:
-        english = languages.get("en")
-        stacks["en"] = fonts.stack(english) if english else fonts.scripts.get("Latn", next(iter(stacks.values())))
-    return stacks
-
-
-def _subset(source: Path, text: str, cache: Path) -> tuple[bytes | None, int, str]:
-    """A WOFF2 subset of ``source`` for ``text`` (cached): bytes, weight, unicode-range."""
-    import uharfbuzz as hb
-    from fontTools.ttLib import TTFont
-
-    digest = hashlib.sha256(f"{SUBSET_VERSION}\0{text}\0".encode() + source.read_bytes()).hexdigest()[:32]
-    cached, meta = cache / "fonts" / f"{digest}.woff2", cache / "fonts" / f"{digest}.json"
-    if meta.is_file():
-        info = json.loads(meta.read_text("utf-8"))
-        if info["ranges"] is None:
-            return None, 0, ""
-        if cached.is_file():
-            return cached.read_bytes(), info["weight"], info["ranges"]
-    font = TTFont(source, fontNumber=0, lazy=True)
-    cmap = font.getBestCmap() or {}
-    wanted = sorted({ord(c) for c in text} & set(cmap))
-    font.close()
-    if not [c for c in wanted if chr(c) not in ALWAYS_IN_FONTS]:
-        write_text(meta, json.dumps({"weight": 0, "ranges": None}))
-        return None, 0, ""
-    # HarfBuzz's subsetter: milliseconds where fontTools takes seconds on CJK outlines.
-    subsetter = hb.SubsetInput()
-    subsetter.sets(hb.SubsetInputSets.UNICODE).update(wanted)
-    subsetter.sets(hb.SubsetInputSets.NAME_ID).update([0, 1, 2, 3, 4, 5, 6, 13, 14])  # keep the licence
-    subsetter.flags = (hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.DESUBROUTINIZE
-                       | hb.SubsetFlags.NOTDEF_OUTLINE)
-    cut = hb.subset(hb.Face(hb.Blob.from_file_path(str(source))), subsetter)
-    font = TTFont(io.BytesIO(cut.blob.data))
-    weight = font_weight(source)  # the style name where OS/2 is wrong (Nastaliq Bold says 400)
-    buffer = io.BytesIO()
-    font.flavor = "woff2"
-    font.save(buffer, reorderTables=False)
-    data = buffer.getvalue()
-    ranges = _unicode_range(sorted(font.getBestCmap() or {}))
-    write_bytes(cached, data)
-    write_text(meta, json.dumps({"weight": weight, "ranges": ranges}))
-    return data, weight, ranges
-
-
-def _unicode_range(codes: Iterable[int]) -> str:
-    """Code points as a compact CSS unicode-range: "U+20-7E, U+A0"."""
-    spans: list[list[int]] = []
-    for code in codes:
-        if spans and code == spans[-1][1] + 1:
-            spans[-1][1] = code
-        else:
-            spans.append([code, code])
-    return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in spans)
 
 
 def _colours(campaign: Campaign) -> tuple[str, str]:
@@ -473,10 +572,46 @@ def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-def _script(campaign: Campaign, folder: SiteFolder) -> str:
-    """Copy the index's filter script under a content-hashed name; return its path."""
-    data = (campaign.templates_dir / SCRIPT).read_bytes()
-    rel = f"{ASSETS}/filter.{sha256_bytes(data)[:10]}.js"
+def _copy_asset(campaign: Campaign, folder: SiteFolder, name: str) -> str:
+    """Copy a template asset under a content-hashed name; return its site path."""
+    source = campaign.templates_dir / name
+    data = source.read_bytes()
+    rel = f"{ASSETS}/{source.stem}.{sha256_bytes(data)[:10]}{source.suffix}"
     folder.put(rel, data)
     return rel
 
+
+def _app_files(shared: Shared, pages: list[Page], folder: SiteFolder) -> None:
+    """Icons, the web app manifest and the service worker (named by the pages' hash)."""
+    campaign = shared.campaign
+    for size in ICON_SIZES:
+        folder.put(f"icon-{size}.png", _icon(shared, size))
+    folder.put("favicon.ico", _icon(shared, 48, "ICO"))
+    source = shared.languages.get(campaign.source_language) or next(iter(shared.languages.values()))
+    name = catalogs.load(campaign, source).gettext("Know Your Rights") or "Know Your Rights"
+    manifest = {
+        "name": name, "short_name": name, "lang": source.tag, "dir": source.direction,
+        "start_url": "./index.html", "scope": "./", "display": "standalone",
+        "background_color": "#ffffff", "theme_color": shared.accent,
+        "icons": [{"src": f"icon-{size}.png", "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any"}
+                  for size in ICON_SIZES],
+    }
+    folder.put("manifest.webmanifest", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    version = hashlib.sha256(b"".join(page.html.encode("utf-8") for page in pages)).hexdigest()[:12]
+    worker = (campaign.templates_dir / WORKER).read_text("utf-8").replace("__VERSION__", version)
+    folder.put("sw.js", worker.encode("utf-8"))
+
+
+def _icon(shared: Shared, size: int, kind: str = "PNG") -> bytes:
+    """The site's icon: the campaign's accent colour with a white check-shield mark (no text, no font)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (size, size), shared.accent)
+    draw = ImageDraw.Draw(image)
+    s = size / 16
+    draw.polygon([(8 * s, 2 * s), (13 * s, 4 * s), (13 * s, 8 * s), (8 * s, 14 * s), (3 * s, 8 * s), (3 * s, 4 * s)],
+                 fill="#ffffff")
+    draw.line([(5.5 * s, 8 * s), (7.3 * s, 9.8 * s), (10.7 * s, 6 * s)], fill=shared.accent, width=max(1, round(s)))
+    buffer = io.BytesIO()
+    image.save(buffer, kind, **({"sizes": [(size, size)]} if kind == "ICO" else {"optimize": True}))
+    return buffer.getvalue()

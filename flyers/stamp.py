@@ -9,6 +9,7 @@ This module also makes the two deliverable cuts of a master: the print cut
 from __future__ import annotations
 
 import collections
+import functools
 import hashlib
 import io
 import itertools
@@ -27,6 +28,7 @@ from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 
 from .files import atomic_open
+from .imprints import Imprints
 from .pdfwriter import Box, PageBoxes, stream_pages
 from .qr import QRCode, encode, pdf_operators
 from .render import Area, Master, Slot
@@ -220,13 +222,35 @@ def registration_space(pdf: pikepdf.Pdf) -> pikepdf.Object:
                                             pikepdf.Name.DeviceCMYK, pdf.make_indirect(tint)]))
 
 
-def build_base(masters: Sequence[bytes], imprints: bytes | None, font_path: Path,
+def imprint_forms(pdf: pikepdf.Pdf, imprints: Imprints) -> dict[str, pikepdf.Object]:
+    """/I<n> for every imprint block, drawing the typesetter's shared glyph forms.
+
+    Equal imprints (the same name in the same language) share one form.
+    """
+    glyphs = pdf.make_indirect(pikepdf.Dictionary(XObject=pikepdf.Dictionary(
+        imprints.typesetter.glyph_forms(pdf))))
+    made: dict[int, pikepdf.Object] = {}
+    forms: dict[str, pikepdf.Object] = {}
+    for index, (block, box) in enumerate(zip(imprints.blocks, imprints.boxes(), strict=True)):
+        if id(block) not in made:
+            form = pikepdf.Stream(pdf, block.ops)  # compressed when the base is saved
+            form.Type = pikepdf.Name.XObject
+            form.Subtype = pikepdf.Name.Form
+            form.BBox = pikepdf.Array(box)
+            form.Resources = glyphs
+            made[id(block)] = pdf.make_indirect(form)
+        forms[f"/I{index}"] = made[id(block)]
+    return forms
+
+
+def build_base(masters: Sequence[bytes], imprints: bytes | Imprints | None, font_path: Path,
                label: str) -> tuple[bytes, tuple[float, ...]]:
     """A page-less PDF whose shared resources hold every form the pages draw.
 
     /M<n>: the n-th master page, counting through ``masters`` in order (bleed
     kept: the form's BBox is the page's MediaBox, not the trim box pikepdf would
-    clip to); /I<n>: imprint n; /G<n>: serial glyphs; /Reg: registration colour.
+    clip to); /I<n>: imprint n (typeset :class:`Imprints`, or the pages of a PDF);
+    /G<n>: serial glyphs; /Reg: registration colour.
     The first master's document (output intent, XMP) becomes the base's.
     """
     with _open(masters[0]) as pdf:
@@ -244,7 +268,9 @@ def build_base(masters: Sequence[bytes], imprints: bytes | None, font_path: Path
             finally:
                 if other is not pdf:
                     other.close()
-        if imprints is not None:
+        if isinstance(imprints, Imprints):
+            forms.update(imprint_forms(pdf, imprints))
+        elif imprints is not None:
             with _open(imprints) as imprint_pdf:
                 repair_to_unicode(imprint_pdf)
                 for index, page in enumerate(imprint_pdf.pages):
@@ -283,13 +309,19 @@ def piece_operators(piece: Piece, geometry: Geometry) -> bytes:
     ops = [b"q /M%d Do Q" % piece.page]
     slot = next((s for s in geometry.slots if s.page == piece.page), None)
     if piece.link and slot is not None:
-        ops.append(pdf_operators(encode(piece.link, geometry.error_correction), slot.x, slot.y, slot.size))
+        ops.append(_qr_operators(piece.link, geometry.error_correction, slot.x, slot.y, slot.size))
     area = next((a for a in geometry.imprints if a.page == piece.page), None)
     if area is not None and piece.imprint is not None:
         ops.append(imprint_operators(piece.imprint, area, geometry))
     if area is not None and piece.serial is not None:
         ops.append(serial_operators(f"#{piece.serial:06d}", area, geometry.digit_advance))
     return b"\n".join(ops)
+
+
+@functools.lru_cache(maxsize=1024)
+def _qr_operators(link: str, error_correction: str, x: float, y: float, size: float) -> bytes:
+    """A link's QR operators, encoded once for the copies of a piece on a sheet (and its proof)."""
+    return pdf_operators(encode(link, error_correction), x, y, size)
 
 
 def imprint_operators(index: int, area: Area, geometry: Geometry) -> bytes:

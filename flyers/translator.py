@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import write_po
 
 from . import catalogs
 from .campaign import Campaign
@@ -79,14 +80,47 @@ def load_glossary(campaign: Campaign) -> dict[str, dict[str, Term]]:
 
 
 def _fold(text: str) -> str:
-    """Text as the glossary compares it: NFKC, case-folded, one kind of apostrophe."""
-    return unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'").replace("\u02bc", "'")
+    """Text as the glossary compares it: NFKC, case-folded, one kind of apostrophe.
+
+    Turkish dotted capital İ folds to a plain i (casefold would leave i + U+0307, so
+    "İzin" would not match "izin"), and Hebrew-script points (niqqud, U+0591-U+05C7,
+    which Yiddish writes in some strings and not others) are dropped, so a term
+    matches in pointed and unpointed spelling alike.
+    """
+    text = unicodedata.normalize("NFKC", text).replace("\u0130", "i").casefold()
+    text = "".join(c for c in text if not ("\u0591" <= c <= "\u05c7" and unicodedata.combining(c)))
+    return text.replace("\u2019", "'").replace("\u02bc", "'")
+
+
+def _uses(form: str, text: str) -> bool:
+    """Whether folded ``text`` uses the glossary form ``form``.
+
+    A form matches as a substring of the folded text, so a stem matches every word
+    that starts with it (``abogad`` matches abogado and abogada) and a word inside a
+    longer one (Arabic ``بال`` + noun, a Bengali suffix). A ``*`` inside a form means
+    "any ending of this word" (a run of non-space characters), so a term of several
+    words can inflect each word: ``nakaz* sądow*`` matches nakaz sądowy, nakazem
+    sądowym and nakazu sądowego. Write the part before each ``*`` as the stem the
+    forms share.
+    """
+    form = _fold(form)
+    if "*" not in form:
+        return form in text
+    pattern = r"\S*".join(re.escape(part) for part in form.split("*"))
+    return re.search(pattern, text) is not None
 
 
 def glossary_problems(campaign: Campaign, language: Language, source: str = "en") -> list[str]:
     """Translations that do not use the language's approved term where the English uses the concept."""
     glossary = load_glossary(campaign)
-    path = catalogs.po_path(campaign, language)
+    problems: list[str] = []
+    for path in catalogs.catalog_paths(campaign, language):  # the core text's and the campaign's
+        problems += _glossary_problems(glossary, path, language, source)
+    return problems
+
+
+def _glossary_problems(glossary: dict[str, dict[str, Term]], path: Path, language: Language,
+                       source: str) -> list[str]:
     catalog = catalogs.read_catalog(path)
     problems: list[str] = []
     for concept, by_language in sorted(glossary.items()):
@@ -99,7 +133,7 @@ def glossary_problems(campaign: Campaign, language: Language, source: str = "en"
             if not message.id or not message.string or message.fuzzy:
                 continue
             msgid, msgstr = _fold(str(message.id)), _fold(str(message.string))
-            if any(_fold(f) in msgid for f in english.forms) and not any(_fold(f) in msgstr for f in term.forms):
+            if any(_uses(f, msgid) for f in english.forms) and not any(_uses(f, msgstr) for f in term.forms):
                 where = f"{path}:{message.lineno}" if message.lineno else str(path)
                 problems.append(f"{where}: {concept!r} must be {' / '.join(term.forms)} "
                                 f"(glossary) in the translation of {str(message.id)[:60]!r}")
@@ -167,24 +201,26 @@ def review(campaign: Campaign, language: Language, reviewer: str, date: str,
     missing or fuzzy, the catalog's header is marked reviewed against the
     current English too.  Returns (stamped now, reviewed, total).
     """
-    path = catalogs.po_path(campaign, language)
-    catalog = catalogs.read_catalog(path)
+    paths = catalogs.catalog_paths(campaign, language, editable=True)
+    loaded = [(path, catalogs.read_catalog(path)) for path in paths]
     wanted = set(msgids)
-    unknown = wanted - {str(m.id) for m in catalog if m.id}
+    unknown = wanted - {str(m.id) for _, catalog in loaded for m in catalog if m.id}
     if unknown:
-        raise CatalogError(f"{path}: no such sentence: {sorted(unknown)[0]!r}")
-    stamped = 0
-    for message in catalog:
-        if not message.id or not message.string or message.fuzzy or (wanted and str(message.id) not in wanted):
-            continue
-        message.user_comments = [c for c in message.user_comments if not STAMP_RE.match(c.strip())]
-        digest = sentence_hash(str(message.id), str(message.string))
-        message.user_comments.append(f"reviewed: {reviewer} {date} {digest}")
-        stamped += 1
-    catalogs.write_catalog(path, catalog)
-    done, total = review_counts(catalog)
-    template = catalogs.extract(campaign)
-    if done == total and not catalogs.missing(catalogs.load(campaign, language), template):
+        raise CatalogError(f"{' / '.join(str(p) for p in paths)}: no such sentence: {sorted(unknown)[0]!r}")
+    stamped = done = total = 0
+    for path, catalog in loaded:
+        for message in catalog:
+            if not message.id or not message.string or message.fuzzy or (wanted and str(message.id) not in wanted):
+                continue
+            message.user_comments = [c for c in message.user_comments if not STAMP_RE.match(c.strip())]
+            digest = sentence_hash(str(message.id), str(message.string))
+            message.user_comments.append(f"reviewed: {reviewer} {date} {digest}")
+            stamped += 1
+        catalogs.write_catalog(path, catalog)
+        counts = review_counts(catalog)
+        done, total = done + counts[0], total + counts[1]
+    english = catalogs.templates(campaign)
+    if done == total and not catalogs.missing(catalogs.load(campaign, language), english):
         catalogs.mark_reviewed(campaign, language, reviewer, date)
     return stamped, done, total
 
@@ -197,8 +233,10 @@ def export_xliff(campaign: Campaign, language: Language) -> bytes:
     from translate.convert import po2xliff
     from translate.storage import po
 
-    store: po.pofile = po.pofile(catalogs.po_path(campaign, language).read_bytes())
-    return bytes(po2xliff.po2xliff().convertstore(store, targetlanguage=language.tag,
+    buffer = io.BytesIO()
+    write_po(buffer, catalogs.combined(campaign, language), include_previous=True)  # core and local text
+    store: po.pofile = po.pofile(buffer.getvalue())
+    return bytes(po2xliff.po2xliff().convertstore(store, targetlanguage=language.tag,  # type: ignore[no-untyped-call]
                                                    sourcelanguage=campaign.source_language))
 
 
@@ -211,24 +249,31 @@ def import_xliff(campaign: Campaign, language: Language, data: bytes) -> int:
     from translate.storage import poxliff
 
     try:
-        store: poxliff.PoXliffFile = poxliff.PoXliffFile(data)
+        store: poxliff.PoXliffFile = poxliff.PoXliffFile(data)  # type: ignore[type-arg]
     except Exception as exc:  # translate-toolkit raises lxml and its own errors alike
         raise CatalogError(f"not an XLIFF file: {exc}") from None
-    path = catalogs.po_path(campaign, language)
-    catalog = catalogs.read_catalog(path)
+    paths = catalogs.catalog_paths(campaign, language, editable=True)
+    loaded = [(path, catalogs.read_catalog(path)) for path in paths]
     changed = 0
+    touched: set[Path] = set()
     for unit in store.units:
         if unit.isheader() or not unit.source:
             continue
-        message = catalog.get(str(unit.source), context=unit.getcontext() or None)
-        if message is None:
-            raise CatalogError(f"XLIFF unit {str(unit.source)[:60]!r} is not in {path}; export again")
+        context = unit.getcontext() or None
+        found = next(((p, m) for p, c in loaded if (m := c.get(str(unit.source), context=context)) is not None), None)
+        if found is None:
+            raise CatalogError(f"XLIFF unit {str(unit.source)[:60]!r} is not in {' / '.join(map(str, paths))}; "
+                               "export again")
+        path, message = found
         target, fuzzy = str(unit.target or ""), bool(unit.isfuzzy())
         if message.string != target or message.fuzzy != fuzzy:
             message.string = target
             message.flags = {f for f in message.flags if f != "fuzzy"} | ({"fuzzy"} if fuzzy else set())
             changed += 1
-    catalogs.write_catalog(path, catalog)
+            touched.add(path)
+    for path, catalog in loaded:
+        if path in touched:
+            catalogs.write_catalog(path, catalog)
     return changed
 
 
@@ -266,7 +311,7 @@ def packet_rows(campaign: Campaign, language: Language) -> list[PacketRow]:
             fragment = max((_fold(f).strip() for f in catalogs.PLACEHOLDER_RE.split(msgid)[::2]), key=len)[:40]
             sections = [b for b, units in found.items() if fragment and fragment in _fold(" ".join(units))]
             places.setdefault(msgid, []).append(f"{name}: {', '.join(sections) or 'page'}")
-    catalog = catalogs.read_catalog(catalogs.po_path(campaign, language))
+    catalog = catalogs.combined(campaign, language)
     rows = []
     for number, message in enumerate((m for m in catalog if m.id), start=1):
         stamp = stamp_of(message) if message.string and not message.fuzzy else None
@@ -285,8 +330,8 @@ def packet_pdf(campaign: Campaign, language: Language, pages: list[Path], missin
     from .fontstack import load_fonts
     from .render import html_job_pdf
 
-    catalog = catalogs.read_catalog(catalogs.po_path(campaign, language))
-    review_state = catalogs.read_review(catalog)
+    catalog = catalogs.combined(campaign, language)
+    review_state = catalogs.load(campaign, language).review
     done, total = review_counts(catalog)
     glossary = [(concept, by_lang.get(campaign.source_language), by_lang.get(language.tag))
                 for concept, by_lang in sorted(load_glossary(campaign).items())]

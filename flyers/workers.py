@@ -28,7 +28,8 @@ DEFAULT_TIMEOUT_S = 180.0
 DEFAULT_MEMORY_MB = 6000
 
 
-def _init_worker(fontconfig_file: str, memory_mb: int) -> None:
+def _init_worker(fontconfig_file: str, memory_mb: int, pids: Any) -> None:
+    pids.put(os.getpid())  # so that the parent can stop exactly its own workers (see _shutdown)
     os.environ["FONTCONFIG_FILE"] = fontconfig_file
     os.environ.pop("FONTCONFIG_PATH", None)
     limit = memory_mb * 1024 * 1024
@@ -54,9 +55,10 @@ def run_jobs(function: Callable[[T], R], jobs: Iterable[T], fontconfig_file: Pat
     if not job_list:
         return
     context = multiprocessing.get_context("spawn")
+    pids = context.SimpleQueue()
     executor = cf.ProcessPoolExecutor(
         max_workers=worker_count(len(job_list)), mp_context=context,
-        initializer=_init_worker, initargs=(str(fontconfig_file), memory_mb),
+        initializer=_init_worker, initargs=(str(fontconfig_file), memory_mb, pids),
     )
     futures = {executor.submit(function, job): i for i, job in enumerate(job_list)}
     try:
@@ -69,7 +71,7 @@ def run_jobs(function: Callable[[T], R], jobs: Iterable[T], fontconfig_file: Pat
         slow = ", ".join(labels[i] for f, i in futures.items() if not f.done())
         raise RenderError(f"{slow}: rendering took longer than {timeout_s:g} s a page; stopped") from None
     finally:
-        _shutdown(executor)
+        _shutdown(executor, pids)
 
 
 def _result(future: cf.Future[Any], label: str, timeout_s: float) -> Any:
@@ -89,12 +91,22 @@ def _result(future: cf.Future[Any], label: str, timeout_s: float) -> Any:
         raise RenderError(f"{label}: rendering failed: {type(exc).__name__}: {exc}") from None
 
 
-def _shutdown(executor: cf.ProcessPoolExecutor) -> None:
-    """Stop workers at once, even mid-job (a hung layout must not outlive the build)."""
-    processes = list(getattr(executor, "_processes", {}).values())
+def _shutdown(executor: cf.ProcessPoolExecutor, pids: Any) -> None:
+    """Stop workers at once, even mid-job (a hung layout must not outlive the build).
+
+    ``shutdown`` alone would wait for a running job, so the workers are terminated
+    too.  They are found through public APIs only: each worker reported its pid
+    when it started, and ``multiprocessing.active_children()`` gives the live
+    :class:`~multiprocessing.Process` objects of this process's children -- the
+    ones with those pids are this pool's, never another pool's or a reused pid.
+    """
     executor.shutdown(wait=False, cancel_futures=True)
+    ours: set[int] = set()
+    while not pids.empty():
+        ours.add(pids.get())
+    processes = [p for p in multiprocessing.active_children() if p.pid in ours]
     for process in processes:
-        if process.is_alive():
-            process.terminate()
+        process.terminate()
     for process in processes:
         process.join(timeout=5)
+    pids.close()

@@ -13,7 +13,6 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from flyers import preflight
 from flyers.batch import BatchRequest, distributor_link, run_batch, sequence
 from flyers.build import BuildRequest, masters, plan
 from flyers.campaign import load_campaign
@@ -21,6 +20,7 @@ from flyers.impose import cut_and_stack, layout, simulate_cut
 from flyers.orders import read_orders
 
 from .conftest import ROOT, copy_workspace, run_cli, tool
+from .glyphs import imprint_glyphs, page_glyphs, visual_lines
 
 SMALL = ROOT / "tests" / "data" / "orders-small.csv"
 
@@ -65,13 +65,22 @@ def test_checksums_and_totals(sequenced: Path, copies: Path) -> None:
         assert folder.with_suffix(".zip").is_file()
 
 
+def packing_lines(pdf: Path) -> list[list[str]]:
+    """Each packing-list page's lines, read back from its glyphs (the lists are outlines, not text)."""
+    chars = "total pieces in this box 0123456789, Masjid Al-Noor Contact: front desk packing list of page"
+    return [visual_lines(page_glyphs(pdf, i, chars)) for i in range(pdf_pages(pdf))]
+
+
+def box_totals(pages: list[list[str]]) -> list[int]:
+    prefix = "totalpiecesinthisbox"
+    return [int(line[len(prefix):].replace(",", "")) for lines in pages for line in lines if line.startswith(prefix)]
+
+
 def test_packing_lists_add_up(sequenced: Path) -> None:
-    text = "\n".join(preflight.pdf_text(sequenced / "packing-lists.pdf"))
-    totals = [int(n.replace(",", "")) for n in re.findall(r"total pieces in this box\s+([\d,]+)", text)]
-    assert totals == [33, 25, 21]
-    assert "Masjid Al-Noor" in text and "العربية" in text and "front desk" in text
-    with pikepdf.open(sequenced / "packing-lists.pdf") as pdf:
-        assert len(pdf.pages) == 3  # one page per distributor
+    pages = packing_lines(sequenced / "packing-lists.pdf")
+    assert len(pages) == 3  # one page per distributor
+    assert box_totals(pages) == [33, 25, 21]
+    assert "MasjidAl-Noor" in pages[1] and "Contact:frontdesk" in pages[1]
 
 
 def test_print_files_are_pdfx4_cmyk_with_boxes_and_embedded_fonts(sequenced: Path) -> None:
@@ -99,9 +108,10 @@ def test_layout_and_ticket_agree(sequenced: Path) -> None:
     job = json.loads((sequenced / "job.json").read_text("utf-8"))
     cards = next(f for f in job["print_files"] if f["format"] == "card")
     assert cards["trim_in"] == [3.5, 2.0] and cards["bleed_in"] == 0.125
-    assert cards["sheet"] == "12x18" and cards["pieces_per_sheet"] == 21
+    assert cards["sheet"] == "13x19" and cards["pieces_per_sheet"] == 21
     assert cards["sides"] == 2 and cards["flip_edge"] == "long"
-    assert cards["sheets"] == 4  # 76 cards, 21 a sheet
+    assert cards["layouts"] == cards["press_sheets"] == 4  # 76 cards, 21 a sheet
+    assert cards["impressions"] == 8  # both sides
     with pikepdf.open(sequenced / cards["path"]) as pdf:
         assert len(pdf.pages) == 8  # fronts and backs
         content = pdf.pages[0].Contents.read_bytes()
@@ -134,7 +144,7 @@ def test_sequenced_cut_and_stack_yields_distributor_order(sequenced: Path, small
     cards = next(f for f in job["print_files"] if f["format"] == "card")
     # What the imposition put in each slot, read back from the sheets themselves.
     read: list[list[str | None]] = []
-    for sheet in range(cards["sheets"]):
+    for sheet in range(cards["layouts"]):
         found = qr_by_slot(sequenced / cards["path"], 2 * sheet, cards["slots"], cards["trim_in"])
         read.append([found.get(slot) for slot in range(cards["pieces_per_sheet"])])
     stacks = [link for slot in range(cards["pieces_per_sheet"]) for sheet in read if (link := sheet[slot])]
@@ -218,47 +228,37 @@ def test_unchanged_rerun_writes_nothing_and_a_damaged_file_is_remade(small_works
 
 
 def test_a_short_name_prints_at_the_imprint_type_size(copies: Path, small_workspace: Path, tmp_path: Path) -> None:
-    """A name that fits is not shrunk: its capitals stand as tall as the imprint's type size
-    (62% of the imprint area over 2.9 lines) makes them, not a fraction of it."""
+    """A name that fits is not shrunk: its glyphs are set at the imprint's type size
+    (62% of the imprint area over 2.9 lines), not a fraction of it."""
     rendered, _ = masters(plan(BuildRequest(root=small_workspace, out=tmp_path / "m", languages=("es",),
                                             formats=("card",))))
     area = rendered[("es", "card")].imprints[0]
-    cap_height = 0.714 * area.height * 0.62 / 2.9  # Noto Sans capitals are 0.714 em
-    document = pdfium.PdfDocument(copies / "proof.pdf")
-    pages = [document[i].get_textpage() for i in range(len(document))]
-    text, at = next((t, t.get_text_range().find("St. Mark")) for t in pages if "St. Mark" in t.get_text_range())
-    _, bottom, _, top = text.get_charbox(at)  # the "S"
-    assert top - bottom >= 0.9 * cap_height, (top - bottom, cap_height)
+    type_size = area.height * 0.62 / 2.9
+    glyphs = imprint_glyphs(copies / "proof.pdf", 0, "Compartido por St. Mark's Church")  # es card front
+    assert "St.Mark'sChurch" in "".join(visual_lines(glyphs))
+    assert all(abs(g.size - type_size) <= 0.02 * type_size for g in glyphs), (type_size, glyphs[:3])
 
 
 def test_a_very_long_distributor_name_prints_whole_inside_the_card(small_workspace: Path, tmp_path: Path) -> None:
-    """A name far longer than the imprint line is set smaller, complete, inside the trim,
+    """A name far longer than the imprint line is set smaller, complete, inside the imprint area,
     and the card's QR code still decodes."""
     name = "Interfaith Coalition of the Congregations of the Lower East Side, Chinatown and Two Bridges"
     orders = tmp_path / "long.csv"
     orders.write_text(f"distributor_id,distributor_name,language,format,quantity\nLONG-1,\"{name}\",en,card,5\n")
     out = tmp_path / "long"
     run_batch(BatchRequest(root=small_workspace, orders=orders, out=out, mode="copies"))
-    document = pdfium.PdfDocument(out / "proof.pdf")
-    front = document[0]
-    text = front.get_textpage()
-    whole = text.get_text_range()
-    assert " ".join(name.split()) in " ".join(whole.split())
-    start = whole.index(name.split()[0])
+    glyphs = imprint_glyphs(out / "proof.pdf", 0, "Shared by " + name)
+    lines = visual_lines(glyphs)
+    assert "".join(lines) == "Sharedby" + name.replace(" ", ""), lines  # every letter, in order
+    assert len(lines) >= 2  # broken over lines (two in the card's 9 pt high area since mg's margins), shrunk to fit
     rendered, _ = masters(plan(BuildRequest(root=small_workspace, out=tmp_path / "m", languages=("en",),
                                             formats=("card",))))
-    areas = [a for a in rendered[("en", "card")].imprints if a.page == 0]
-    assert areas
-    letters, i = name.replace(" ", ""), start
-    for letter in letters:  # each letter of the name, in order, skipping the line breaks
-        while whole[i].isspace():
-            i += 1
-        assert whole[i] == letter
-        left, bottom, right, top = text.get_charbox(i)
-        assert any(a.x - 0.5 <= left and right <= a.x + a.width + 0.5 and a.y - 0.5 <= bottom
-                   and top <= a.y + a.height + 0.5 for a in areas), (letter, (left, bottom, right, top), areas)
-        i += 1
-    image = front.render(scale=300 / 72).to_pil()
+    area = next(a for a in rendered[("en", "card")].imprints if a.page == 0)
+    for glyph in glyphs:  # each glyph's origin and em box inside the area
+        assert area.x - 0.5 <= glyph.x and glyph.x + 0.6 * glyph.size <= area.x + area.width + 0.5, glyph
+        assert area.y - 0.5 <= glyph.y - 0.3 * glyph.size and glyph.y + glyph.size <= area.y + area.height + 0.5
+    document = pdfium.PdfDocument(out / "proof.pdf")
+    image = document[0].render(scale=300 / 72).to_pil()
     decoded = zxingcpp.read_barcodes(image)
     assert [d.text for d in decoded] == [distributor_link(load_campaign(small_workspace), "en", "LONG-1")]
 
@@ -319,21 +319,19 @@ def test_orders_with_bom_and_non_utf8(small_workspace: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_default_campaign_package(full_build: Path) -> None:
+def test_default_campaign_package(full_build: Path, default_package: Path) -> None:
     """The shipped print plan: 400 congregations, 30,000 pieces, checksums verified."""
-    result = run_cli("batch", "-w", str(full_build))
-    assert result.returncode == 0, result.stderr
-    folder = full_build / "output" / "batch" / "nyc-2026"
+    folder = default_package
     job = json.loads((folder / "job.json").read_text("utf-8"))
     campaign = load_campaign(full_build)
     orders = read_orders(campaign.orders, campaign)  # type: ignore[arg-type]
     assert job["total_pieces"] == sum(o.quantity for o in orders) == 30000
     assert job["distributors"] == 400
-    text = "\n".join(preflight.pdf_text(folder / "packing-lists.pdf"))
-    totals = [int(n.replace(",", "")) for n in re.findall(r"total pieces in this box\s+([\d,]+)", text)]
+    pages = packing_lines(folder / "packing-lists.pdf")
+    totals = box_totals(pages)
     assert len(totals) == 400 and sum(totals) == 30000
-    numbers = [int(n) for n in re.findall(r"packing list (\d+) of 400", text)]
-    assert numbers == list(range(1, 401))  # one page per box, numbered straight across layout chunks
-    assert pdf_pages(folder / "packing-lists.pdf") == 400
+    numbers = [int(re.findall(r"packinglist(\d+)of400", lines[0])[0]) for lines in pages]
+    assert numbers == list(range(1, 401))  # one page per box, numbered straight across the file
+    assert [lines[-1] for lines in pages] == [f"page{n}of400" for n in range(1, 401)]
     check = subprocess.run([tool("sha256sum"), "-c", "--quiet", "SHA256SUMS"], cwd=folder, check=False)
     assert check.returncode == 0

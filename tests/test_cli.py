@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+from flyers.campaign import load_campaign
+
 from .conftest import run_cli
 
 
@@ -38,12 +40,17 @@ def test_broken_campaign_toml_names_the_key(workspace: Path) -> None:
     assert files_under(workspace / "output") == []
 
 
-def test_missing_catalog_names_the_file(workspace: Path) -> None:
+def test_missing_catalog_is_named_with_the_next_step(workspace: Path) -> None:
     shutil.rmtree(workspace / "translations" / "es")
-    result = run_cli("build", "-w", str(workspace), "--lang", "es", "--format", "card")
-    assert result.returncode == 1
-    assert "translations/es/LC_MESSAGES/messages.po: catalog not found" in result.stderr
-    assert files_under(workspace / "output") == []
+    result = run_cli("build", "-w", str(workspace), "--lang", "en", "--lang", "es", "--format", "card")
+    assert result.returncode == 0, result.stderr
+    assert "not built: es: no catalog yet" in result.stderr
+    assert "run `flyers translations add es`" in result.stderr.replace("\n", " ")
+    flyers = workspace / "output" / "flyers"
+    made = [p.relative_to(flyers).as_posix() for p in files_under(flyers)]
+    # the card's two cuts and its home sheets (10 to a letter or A4 page)
+    assert made == ["en/kyr-en-card-print.pdf", "en/kyr-en-card-sheet-a4.pdf", "en/kyr-en-card-sheet-letter.pdf",
+                    "en/kyr-en-card.pdf"]
 
 
 def test_build_check_and_listings(workspace: Path) -> None:
@@ -51,11 +58,17 @@ def test_build_check_and_listings(workspace: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "card" in result.stdout and "es" in result.stdout
     manifest = json.loads((workspace / "output" / "manifest.json").read_text("utf-8"))
-    assert {a["path"] for a in manifest["artifacts"]} == {
-        "flyers/es/kyr-es-card.pdf", "flyers/es/kyr-es-card-print.pdf"}
+    paths = {a["path"] for a in manifest["artifacts"]}
+    assert {p for p in paths if p.startswith("flyers/")} == {
+        "flyers/es/kyr-es-card.pdf", "flyers/es/kyr-es-card-print.pdf",
+        "flyers/es/kyr-es-card-sheet-letter.pdf", "flyers/es/kyr-es-card-sheet-a4.pdf"}
+    # the card is per_spoken_language: each spoken language read in Spanish gets its own (no home sheets)
+    readers = [t for t, written in load_campaign(workspace).spoken.items() if written == "es" and t != "es"]
+    assert {p for p in paths if not p.startswith("flyers/")} == {
+        f"spoken/{t}/kyr-{t}-card{cut}.pdf" for t in readers for cut in ("", "-print")}
     check = run_cli("check", "-w", str(workspace))
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "2 files checked" in check.stdout
+    assert f"{len(paths)} files checked" in check.stdout
     languages = run_cli("languages", "-w", str(workspace), "--json")
     rows = json.loads(languages.stdout)
     arabic = next(r for r in rows if r["tag"] == "ar")

@@ -44,7 +44,13 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     toml = root / "campaign.toml"
     text = toml.read_text("utf-8")
     start = text.index("[formats.interpreter]")
-    toml.write_text(text[:start] + text[start:].replace('margin = "0.14in"', 'margin = "2pt"', 1), "utf-8")
+    section, count = re.subn(r'^margin = "[^"]+"', 'margin = "2pt"', text[start:], count=1, flags=re.M)
+    assert count == 1
+    toml.write_text(text[:start] + section, "utf-8")
+    # Urdu in Nastaliq, as the site sets it (print uses Naskh, see fonts/fonts.toml)
+    fonts = root / "fonts/fonts.toml"
+    fonts.write_text(fonts.read_text("utf-8").replace(
+        "[languages]\n", '[languages]\nur = ["Noto Nastaliq Urdu", "Noto Naskh Arabic", "Noto Sans"]\n', 1), "utf-8")
     # a paragraph whose last word is forced onto a line of its own (the card's English back)
     card = root / "templates/card.html"
     card.write_text(card.read_text("utf-8").replace("I want to speak to a lawyer.</p>",

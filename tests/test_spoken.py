@@ -43,7 +43,7 @@ def spoken(campaign, languages):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def cards(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The card formats (made per spoken language) of en, es and zh-Hans, built once."""
-    root = copy_workspace(tmp_path_factory.mktemp("spoken") / "campaign")
+    root = copy_workspace(tmp_path_factory.mktemp("spoken") / "campaign", spoken=True)
     build(BuildRequest(root=root, out=root / "output", languages=("en", "es", "zh-Hans"),
                        formats=("card", "interpreter")))
     return root
@@ -169,7 +169,8 @@ def test_spoken_languages_get_their_own_cards(cards: Path) -> None:
     assert by_path["flyers/zh-Hans/kyr-zh-Hans-interpreter.pdf"]["spoken"] == "cmn"
 
 
-def test_a_bad_spoken_table_names_the_key(workspace: Path) -> None:
+def test_a_bad_spoken_table_names_the_key(tmp_path: Path) -> None:
+    workspace = copy_workspace(tmp_path / "campaign", spoken=True)
     toml = workspace / "campaign.toml"
     original = toml.read_text("utf-8")
     toml.write_text(original.replace('mam = "es"', 'mam = "xx"').replace('bn = "bn"', 'bn = ""'), "utf-8")

@@ -1,0 +1,88 @@
+"""A national plan: N distributors x 5 order lines x 10 pieces, through `flyers batch`.
+
+Generates an orders file of ``--distributors`` distributors (each ordering 5
+language/format lines of 10 pieces: 20,000 distributors = 100,000 rows =
+1,000,000 pieces), runs the whole batch in this process (masters taken from
+the cache after a warm-up run) and prints one JSON line:
+
+  seconds          -- the batch, orders read to zip written (wall clock)
+  cpu_seconds      -- CPU time of the whole process tree in that time (user + system; the
+                      figure to compare on a shared machine, where wall time waits for others)
+  ms_per_distributor
+  peak_rss_mb      -- peak resident memory of the whole process tree (workers included)
+  load_before      -- the 1-minute load average when it started (the machine is shared)
+
+Run: .venv/bin/python bench/distributors.py --distributors 1000 4000 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from _common import ROOT, PeakMemory
+
+from flyers.batch import BatchRequest, run_batch
+
+LINES = [("en", "card"), ("es", "card"), ("zh-Hans", "half-letter"), ("ar", "card"), ("yi", "letter")]
+NAMES = ["Congregation {n:05d}, Queens", "Iglesia San José {n:05d}", "Masjid Al-Noor {n:05d}",
+         "First Chinese Baptist {n:05d}, Chinatown", "Community Pantry {n:05d} of the Lower East Side"]
+
+
+def write_plan(path: Path, distributors: int, pieces: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["distributor_id", "distributor_name", "language", "format", "quantity", "contact"])
+        for n in range(distributors):
+            name = NAMES[n % len(NAMES)].format(n=n)
+            for tag, fmt in LINES:
+                out.writerow([f"D{n:05d}", name, tag, fmt, pieces, "front desk" if n % 3 == 0 else ""])
+
+
+def run(distributors: int, pieces: int, mode: str, work: Path) -> dict[str, object]:
+    orders = work / f"plan-{distributors}.csv"
+    write_plan(orders, distributors, pieces)
+    out = work / f"package-{distributors}"
+    load = os.getloadavg()[0]
+    with PeakMemory() as memory:
+        start, cpu = time.perf_counter(), _cpu()
+        result = run_batch(BatchRequest(root=ROOT, orders=orders, out=out, mode=mode))
+        seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    shutil.rmtree(out)
+    out.with_suffix(".zip").unlink()
+    return {"distributors": distributors, "rows": distributors * len(LINES), "pieces": result.total_pieces,
+            "mode": mode, "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+            "ms_per_distributor": round(1000 * seconds / distributors, 2),
+            "peak_rss_mb": round(memory.peak_tree / 2**20), "peak_rss_main_mb": round(memory.peak_main / 2**20),
+            "package_mb": round(size / 2**20), "load_before": round(load, 2), "cores": os.cpu_count()}
+
+
+def _cpu() -> float:
+    """User + system seconds of this process and its finished children (the worker pools)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--distributors", type=int, nargs="+", default=[1000, 4000, 20000])
+    parser.add_argument("--pieces", type=int, default=10, help="pieces per order line")
+    parser.add_argument("--mode", default="copies", choices=["copies", "sequenced"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        run(20, args.pieces, args.mode, work)  # warm-up: masters into the cache
+        for count in args.distributors:
+            print(json.dumps(run(count, args.pieces, args.mode, work)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
