@@ -363,6 +363,9 @@ def test_previews_are_links_to_their_pdfs_sized_with_srcset(server: SiteServer, 
     goto(tab, f"{server.url}bn/")
     tab.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     tab.wait_for_load_state("networkidle")
+    # lazy images start loading once scrolled into view: wait until each has been chosen and loaded
+    tab.wait_for_function("Array.from(document.querySelectorAll('.formats img'))"
+                          ".every(img => img.complete && img.currentSrc)", timeout=20_000)
     previews = tab.evaluate("""Array.from(document.querySelectorAll('.formats img')).map(img => ({
         pdf: img.closest('a') && img.closest('a').getAttribute('href'), src: img.currentSrc,
         candidates: img.srcset.split(',').length, shown: img.getBoundingClientRect().width,
