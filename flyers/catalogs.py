@@ -134,7 +134,9 @@ class LoadedCatalog:
     review: Review
     source: bool = False
     core_path: Path | None = None
-    core_ids: frozenset[str] = frozenset()
+    # Sorted, not a set: the catalog is pickled into the cache key, and a set's
+    # order changes with each process's hash seed (a new key: every master re-rendered).
+    core_ids: tuple[str, ...] = ()
     names: tuple[tuple[str, str, str], ...] = ()  # (msgctxt, as written, this language's spelling)
 
     def gettext(self, msgid: str) -> str | None:
@@ -367,7 +369,7 @@ def load(campaign: Campaign, language: Language) -> LoadedCatalog:
                 translations.setdefault(m.id, str(m.string))
     review = _weaker(read_review(core), read_review(local))
     return LoadedCatalog(language, local_path, translations, review, core_path=core_path,
-                         core_ids=frozenset(str(m.id) for m in core if m.id), names=tuple(names))
+                         core_ids=tuple(sorted({str(m.id) for m in core if m.id})), names=tuple(names))
 
 
 def _weaker(core: Review, local: Review) -> Review:

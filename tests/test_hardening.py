@@ -101,9 +101,6 @@ def test_fetcher_refuses_anything_outside_the_workspace(workspace: Path, referen
     assert not (workspace / "output").exists()
 
 
-@pytest.mark.xfail(
-    reason="open bug after merging h12/h17: two builds of es/ar cards di"
-    "ffer in bytes (reproducibility regression under investigation)", strict=False)
 def test_build_without_network_gives_identical_output(tmp_path: Path) -> None:
     if shutil.which("unshare") is None or subprocess.run(["unshare", "-n", "true"], check=False).returncode:
         pytest.skip("unshare -n (a network namespace) is not available here")
@@ -226,9 +223,6 @@ def test_bad_cli_options_are_usage_errors(workspace: Path, args: list[str], mess
 # --- reproducible and crash-safe output ----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="open bug after merging h12/h17: two builds differ in bytes ("
-    "reproducibility regression under investigation)", strict=False)
 def test_two_builds_in_separate_processes_are_byte_identical(tmp_path: Path) -> None:
     results = []
     for name in ("one", "two"):
