@@ -544,8 +544,13 @@ def translations_import(workspace: Path, language: str, xliff_file: Path) -> Non
     from .translator import import_xliff
 
     campaign, target = _translated_language(workspace, language)
-    changed = import_xliff(campaign, target, xliff_file.read_bytes())
+    changed, copied = import_xliff(campaign, target, xliff_file.read_bytes())
     out_console.print(f"{language}: {changed} entr{'y' if changed == 1 else 'ies'} changed from {xliff_file}")
+    if copied:
+        out_console.print(f"{language}: the changes include core text (the rights, the same in every campaign); "
+                          f"this workspace now has its own copy of the core catalog, {copied}, which overrides "
+                          "the engine's (send the change to the engine's maintainers so every campaign gets it)",
+                          highlight=False)
 
 
 @translations.command("glossary")

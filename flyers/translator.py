@@ -28,9 +28,11 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import write_po
+from translate.convert import po2xliff
 
 from . import catalogs
 from .campaign import Campaign
@@ -230,21 +232,48 @@ def review(campaign: Campaign, language: Language, reviewer: str, date: str,
 
 def export_xliff(campaign: Campaign, language: Language) -> bytes:
     """The language's catalog as XLIFF 1.2 (translate-toolkit's po2xliff)."""
-    from translate.convert import po2xliff
     from translate.storage import po
 
     buffer = io.BytesIO()
     write_po(buffer, catalogs.combined(campaign, language), include_previous=True)  # core and local text
     store: po.pofile = po.pofile(buffer.getvalue())
-    return bytes(po2xliff.po2xliff().convertstore(store, targetlanguage=language.tag,  # type: ignore[no-untyped-call]
-                                                   sourcelanguage=campaign.source_language))
+    return bytes(_WithContext().convertstore(store, targetlanguage=language.tag,  # type: ignore[no-untyped-call]
+                                             sourcelanguage=campaign.source_language))
 
 
-def import_xliff(campaign: Campaign, language: Language, data: bytes) -> int:
-    """Take translations (and their fuzzy state) from a vendor's XLIFF into the catalog.
+MSGCTXT = "x-po-msgctxt"  # the context type an exported unit keeps its msgctxt under
 
-    Only entries whose English is in the catalog are taken: a vendor's file can
-    change translations, never the English.  Returns how many entries changed.
+
+class _WithContext(po2xliff.po2xliff):
+    """po2xliff, keeping each entry's msgctxt, which it drops: the campaign's names
+    (``[facts] mayor``) are told apart by it, and without it an import cannot find them."""
+
+    def convertunit(self, outputstore: Any, inputunit: Any, filename: str) -> Any:
+        unit = super().convertunit(outputstore, inputunit, filename)  # type: ignore[no-untyped-call]
+        context = inputunit.getcontext()
+        if context and not inputunit.isheader():
+            unit.createcontextgroup("po-entry", [(MSGCTXT, context)], purpose="information")
+        return unit
+
+
+def _unit_context(unit: Any) -> str | None:
+    """The msgctxt an exported unit carries (see ``_WithContext``)."""
+    for group in unit.getcontextgroups("po-entry"):
+        for kind, text in group:
+            if kind == MSGCTXT:
+                return str(text)
+    return None
+
+
+def import_xliff(campaign: Campaign, language: Language, data: bytes) -> tuple[int, Path | None]:
+    """Take translations (and their fuzzy state) from a vendor's XLIFF into the catalogs.
+
+    Only entries whose English is in a catalog are taken: a vendor's file can
+    change translations, never the English.  The export carries core and local
+    text; a changed core sentence of a workspace that uses the engine's core
+    catalog goes into a copy of it in the workspace (which then overrides the
+    engine's), never into the installed engine.  Returns how many entries
+    changed, and that copy's path when this import made one.
     """
     from translate.storage import poxliff
 
@@ -252,14 +281,13 @@ def import_xliff(campaign: Campaign, language: Language, data: bytes) -> int:
         store: poxliff.PoXliffFile = poxliff.PoXliffFile(data)  # type: ignore[type-arg]
     except Exception as exc:  # translate-toolkit raises lxml and its own errors alike
         raise CatalogError(f"not an XLIFF file: {exc}") from None
-    paths = catalogs.catalog_paths(campaign, language, editable=True)
+    paths = catalogs.catalog_paths(campaign, language)
     loaded = [(path, catalogs.read_catalog(path)) for path in paths]
-    changed = 0
-    touched: set[Path] = set()
+    changed: dict[Path, int] = {}
     for unit in store.units:
         if unit.isheader() or not unit.source:
             continue
-        context = unit.getcontext() or None
+        context = _unit_context(unit)
         found = next(((p, m) for p, c in loaded if (m := c.get(str(unit.source), context=context)) is not None), None)
         if found is None:
             raise CatalogError(f"XLIFF unit {str(unit.source)[:60]!r} is not in {' / '.join(map(str, paths))}; "
@@ -269,12 +297,15 @@ def import_xliff(campaign: Campaign, language: Language, data: bytes) -> int:
         if message.string != target or message.fuzzy != fuzzy:
             message.string = target
             message.flags = {f for f in message.flags if f != "fuzzy"} | ({"fuzzy"} if fuzzy else set())
-            changed += 1
-            touched.add(path)
+            changed[path] = changed.get(path, 0) + 1
+    editable = catalogs.catalog_paths(campaign, language, editable=True)
+    copied = None
     for path, catalog in loaded:
-        if path in touched:
+        if path in changed:
+            if path not in editable:  # the engine's core catalog: never the installed engine's files
+                path = copied = catalogs.workspace_core_po(campaign, language)
             catalogs.write_catalog(path, catalog)
-    return changed
+    return sum(changed.values()), copied
 
 
 # --- review packet ----------------------------------------------------------------------
