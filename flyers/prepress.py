@@ -51,6 +51,9 @@ def encode(text: str) -> bytes:
     return text.encode("cp1252", errors="replace")
 
 
+MASTER_PREFIX = "/M"  # a base's master-page forms: /M0, /M1... (stamp.build_base)
+
+
 # --- overprint and colour spaces ------------------------------------------------------------------
 
 
@@ -130,19 +133,23 @@ def _overprint_states(pdf: pikepdf.Pdf) -> tuple[pikepdf.Object, pikepdf.Object]
                  for on in (True, False))  # type: ignore[return-value]
 
 
-def _forms(resources: pikepdf.Object) -> Iterator[pikepdf.Object]:
-    """Every Form XObject reachable from ``resources``, once each."""
+def _forms(resources: pikepdf.Object, prefix: str = "/") -> Iterator[pikepdf.Object]:
+    """Every Form XObject reachable from ``resources`` through a name starting with
+    ``prefix`` (at the top level), once each."""
     seen: set[tuple[int, int]] = set()
     todo: list[pikepdf.Object | None] = [resources]
+    top = True
     while todo:
         current = todo.pop()
         xobjects = current.get("/XObject") if current is not None else None
-        for _, item in (xobjects.items() if xobjects is not None else ()):
-            if item.get("/Subtype") != pikepdf.Name.Form or item.objgen in seen:
+        for name, item in (xobjects.items() if xobjects is not None else ()):
+            if (top and not name.startswith(prefix)) or item.get("/Subtype") != pikepdf.Name.Form \
+                    or item.objgen in seen:
                 continue
             seen.add(item.objgen)
             yield item
             todo.append(item.get("/Resources"))
+        top = False
 
 
 # --- the document -----------------------------------------------------------------------------------
@@ -179,7 +186,10 @@ def finish_base(base: bytes, title: str, profile_name: str, font_path: Path, vt_
     with pikepdf.open(io.BytesIO(base)) as pdf:
         shared = pdf.Root[SHARED_RESOURCES]
         states = _overprint_states(pdf)
-        for form in _forms(shared):
+        # The master pages (/M<n>), as WeasyPrint wrote them.  The imprints (/I) and serial
+        # glyphs (/G) are this engine's own paths in device K: nothing to overprint or drop,
+        # and a national plan has tens of thousands of them (parsing each cost 1 ms).
+        for form in _forms(shared, MASTER_PREFIX):
             clean_form(form, states)
         register_output_intent(pdf, profile_name)
         set_title(pdf, title, vt_date)

@@ -30,6 +30,7 @@ from fontTools.ttLib import TTFont
 from .files import atomic_open
 from .imprints import Imprints
 from .pdfwriter import Box, PageBoxes, stream_pages
+from .prepress import MASTER_PREFIX
 from .qr import QRCode, encode, pdf_operators
 from .render import Area, Master, Slot
 
@@ -263,7 +264,7 @@ def build_base(masters: Sequence[bytes], imprints: bytes | Imprints | None, font
                     form = page.as_form_xobject()
                     form.BBox = pikepdf.Array([float(v) for v in page.obj.MediaBox])
                     form = other.make_indirect(form)
-                    forms[f"/M{len([k for k in forms if k.startswith('/M')])}"] = (
+                    forms[f"{MASTER_PREFIX}{len([k for k in forms if k.startswith(MASTER_PREFIX)])}"] = (
                         form if other is pdf else pdf.copy_foreign(form))
             finally:
                 if other is not pdf:
