@@ -58,7 +58,7 @@ from .orders import Distributor, Order, distributors, read_orders
 from .packing import Background, DocumentsJob, box_pieces
 from .pdfvt import Group, Record, stream_vt
 from .pdfwriter import PageBoxes, stream_pages
-from .prepress import REGISTERED, SlugFont, finish_base, label_operators, slug_font, slug_operators
+from .prepress import REGISTERED, SlugFont, finish_base, label_baseline, label_operators, slug_font, slug_operators
 from .printspec import PrintSpec, load_print_spec
 from .progress import Report, Steps, check_plan, nothing_left_behind
 from .render import Master, html_job_pdf
@@ -481,12 +481,8 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
         tags = _format_masters(orders, fmt, rendered)
         format_masters = [rendered[(t, fmt)] for t in tags]
         first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
-        base, advances = build_base([m.pdf for m in format_masters], imprints[fmt],
-                                    campaign.fonts_dir / SERIAL_FONT, f"proof-{fmt}")
-        base = finish_base(base, f"{campaign.name} — {job_name} — proof", profile_name,
-                           campaign.fonts_dir / SERIAL_FONT)
-        shape = geometry(format_masters, campaign.qr.error_correction, advances, imprints[fmt].boxes())
         boxes = {t: page_boxes(rendered[(t, fmt)].pdf) for t in tags}
+        typesetter = imprints[fmt].typesetter
         jobs: list[PageJob] = []
         for index, order in enumerate(o for o in orders if o.format == fmt):
             link = distributor_link(campaign, order.language, order.distributor_id)
@@ -497,7 +493,7 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
                 side = ("front" if page == 0 else "back") if pages == 2 else f"page {page + 1} of {pages}"
                 language = languages[order.language]
                 label = [f"PROOF page {number} of {total} | {campaign.name} | {job_name}",
-                         f"Distributor: {order.distributor_id} {order.distributor_name}",
+                         f"Distributor: {order.distributor_id}",
                          f"Language: {order.language} ({language.english_name}) | Format: {fmt}, {side} | "
                          f"Quantity: {order.quantity:,}",
                          "Approved for print:  [  ] as is    [  ] with changes marked",
@@ -505,13 +501,35 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
                 x0, y0, x1, y1 = boxes[order.language][page].media
                 page_box = boxes[order.language][page]
                 ops = label_operators(label, x0 + 4, y0 - 4, x1 - x0 - 8, PROOF_LABEL_SIZE, font)
+                ops += _proof_name(typesetter, order.distributor_name, language, label[1], x0 + 4, y0 - 4,
+                                   x1 - x0 - 8, font)
                 jobs.append(((Placement(piece),), ops,
                              PageBoxes((x0, y0 - PROOF_BAND, x1, y1), page_box.trim, page_box.bleed)))
+        # The base after the labels: their names' glyphs become forms with the imprints'.
+        base, advances = build_base([m.pdf for m in format_masters], imprints[fmt],
+                                    campaign.fonts_dir / SERIAL_FONT, f"proof-{fmt}")
+        base = finish_base(base, f"{campaign.name} — {job_name} — proof", profile_name,
+                           campaign.fonts_dir / SERIAL_FONT)
+        shape = geometry(format_masters, campaign.qr.error_correction, advances, imprints[fmt].boxes())
         part = folder / f".proof-{fmt}.pdf"
         with atomic_open(part) as handle:
             stream_pages(handle, base, render_pages(jobs, shape), len(jobs))
         parts.append(part)
     _concatenate(parts, folder / "proof.pdf")
+
+
+def _proof_name(typesetter: Typesetter, name: str, language: Language, prefix: str, x: float, top: float,
+                width: float, font: SlugFont) -> bytes:
+    """The distributor's name after the label's second line, shaped in its own script (the
+    label's slug font is Latin-1 only: "مسجد النور" would print as "?????")."""
+    size = PROOF_LABEL_SIZE
+    baseline = label_baseline(1, top, size)
+    start = font.width(prefix + "  ", size)
+    block = typesetter.one_line(name, language, size, width - start)
+    # ActualText: the outlines read (and search, and copy) as the name.
+    actual = b"<FEFF%s>" % name.encode("utf-16-be").hex().upper().encode()
+    return b"\n/Span <</ActualText %s>> BDC q 1 0 0 1 %.3f %.3f cm\n%s\nQ EMC" % (
+        actual, x + start, baseline, block.ops)
 
 
 def _concatenate(parts: list[Path] | list[bytes], target: Path) -> None:

@@ -45,8 +45,11 @@ class Line:
     serials: str = ""
 
 
-class _Writer:
-    """Text blocks drawn at positions on a page, with a cache for repeated text."""
+class TextWriter:
+    """Text blocks in any script drawn at positions on a page, with a cache for repeated text.
+
+    The glyphs it uses become forms when the typesetter's ``glyph_forms`` runs,
+    so text must be set before the document's resources are written."""
 
     def __init__(self, typesetter: Typesetter, english: Language) -> None:
         self.typesetter = typesetter
@@ -139,7 +142,7 @@ def write_packing_lists(path: Path, typesetter: Typesetter, english: Language, j
     """packing-lists.pdf: every distributor's box contents; returns the page count."""
     counts = packing_pages(groups)
     total = sum(counts)
-    writer = _Writer(typesetter, english)
+    writer = TextWriter(typesetter, english)
     sequenced = job["mode"] == "sequenced"
 
     def pages() -> Iterator[bytes]:
@@ -160,7 +163,7 @@ def write_packing_lists(path: Path, typesetter: Typesetter, english: Language, j
     return total
 
 
-def _packing_page(writer: _Writer, job: dict[str, Any], group: Distributor, lines: Sequence[Line], number: int,
+def _packing_page(writer: TextWriter, job: dict[str, Any], group: Distributor, lines: Sequence[Line], number: int,
                   count: int, page: int, pages: int, last: bool, part: int, sequenced: bool) -> bytes:
     width = LETTER[0] - 2 * MARGIN
     x, top = MARGIN, LETTER[1] - MARGIN
@@ -195,7 +198,7 @@ def _packing_page(writer: _Writer, job: dict[str, Any], group: Distributor, line
     return b"\n".join(ops)
 
 
-def _row(writer: _Writer, ops: list[bytes], columns: Sequence[tuple[float, float, str]], cells: Sequence[str],
+def _row(writer: TextWriter, ops: list[bytes], columns: Sequence[tuple[float, float, str]], cells: Sequence[str],
          top: float, bold: bool = False, language: Language | None = None) -> float:
     height = 0.0
     for index, ((x, width, align), cell) in enumerate(zip(columns, cells, strict=False)):
@@ -214,7 +217,7 @@ def _row(writer: _Writer, ops: list[bytes], columns: Sequence[tuple[float, float
     return bottom
 
 
-def _mixed(writer: _Writer, cell: str, language: Language, x: float, top: float, width: float,
+def _mixed(writer: TextWriter, cell: str, language: Language, x: float, top: float, width: float,
            bold: bool) -> tuple[bytes, float]:
     """A right-to-left endonym then "(English)", left to right, each in its own direction."""
     endonym, _, english = cell.partition(" (")
@@ -265,7 +268,7 @@ def write_labels(path: Path, typesetter: Typesetter, english: Language, language
                  groups: Sequence[Distributor], capacity: int, progress: Callable[[int, int], None]) -> int:
     """labels.pdf: one 4 x 6 in label per box; returns the number of labels."""
     total = sum(len(boxes_of(g, capacity)) for g in groups)
-    writer = _Writer(typesetter, english)
+    writer = TextWriter(typesetter, english)
 
     def pages() -> Iterator[bytes]:
         for number, group in enumerate(groups, start=1):
@@ -281,7 +284,7 @@ def write_labels(path: Path, typesetter: Typesetter, english: Language, language
     return total
 
 
-def _label(writer: _Writer, languages: dict[str, Language], group: Distributor, address: list[str],
+def _label(writer: TextWriter, languages: dict[str, Language], group: Distributor, address: list[str],
            box: list[tuple[Order, int]], index: int, count: int) -> bytes:
     width = LABEL[0] - 2 * LABEL_MARGIN
     x, top = LABEL_MARGIN, LABEL[1] - LABEL_MARGIN

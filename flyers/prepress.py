@@ -279,8 +279,12 @@ def slug_operators(text: str, x: float, y: float, max_width: float, size: float,
             % (OVERPRINT.encode(), SLUG_FONT.encode(), size, x, y, _escape(encode(text))))
 
 
+def label_baseline(index: int, top: float, size: float) -> float:
+    """The baseline of a label's line ``index`` (from 0), its lines set from ``top`` down."""
+    return top - (index + 1) * 1.3 * size + 0.25 * size
+
+
 def label_operators(lines: list[str], x: float, top: float, width: float, size: float, font: SlugFont) -> bytes:
     """Lines of 100 % K text from ``top`` down (a proof's label and approval block)."""
-    leading = 1.3 * size
-    return b"\n".join(slug_operators(line, x, top - (i + 1) * leading + 0.25 * size, width, size, font)
+    return b"\n".join(slug_operators(line, x, label_baseline(i, top, size), width, size, font)
                       for i, line in enumerate(lines))

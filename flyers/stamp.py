@@ -228,8 +228,8 @@ def imprint_forms(pdf: pikepdf.Pdf, imprints: Imprints) -> dict[str, pikepdf.Obj
 
     Equal imprints (the same name in the same language) share one form.
     """
-    glyphs = pdf.make_indirect(pikepdf.Dictionary(XObject=pikepdf.Dictionary(
-        imprints.typesetter.glyph_forms(pdf))))
+    shaped = imprints.typesetter.glyph_forms(pdf)
+    glyphs = pdf.make_indirect(pikepdf.Dictionary(XObject=pikepdf.Dictionary(shaped)))
     made: dict[int, pikepdf.Object] = {}
     forms: dict[str, pikepdf.Object] = {}
     for index, (block, box) in enumerate(zip(imprints.blocks, imprints.boxes(), strict=True)):
@@ -241,7 +241,9 @@ def imprint_forms(pdf: pikepdf.Pdf, imprints: Imprints) -> dict[str, pikepdf.Obj
             form.Resources = glyphs
             made[id(block)] = pdf.make_indirect(form)
         forms[f"/I{index}"] = made[id(block)]
-    return forms
+    # The glyph forms at the top level too: pages may set text of their own with the
+    # same typesetter (a proof's label names its distributor in the name's own script).
+    return {**shaped, **forms}
 
 
 def build_base(masters: Sequence[bytes], imprints: bytes | Imprints | None, font_path: Path,

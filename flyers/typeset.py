@@ -286,6 +286,16 @@ class Typesetter:
         lines = self.lines(paragraph, width / size)
         return self.block(lines, size, width, line_height, align, pad_bottom)
 
+    def one_line(self, text: str, language: Language, size: float, width: float) -> Block:
+        """``text`` on one line, shrunk (never grown) to fit ``width`` pt, with its baseline
+        at y = 0: a name set inside a line of other text (a proof's label)."""
+        paragraph = self.paragraph([(text, True)], self.stack(language, False), language.direction == "rtl",
+                                   language.tag)
+        line = self._line(paragraph, 0, len(paragraph.text))
+        size = min(size, width / line.width) if line.width > 0 else size
+        above, _ = self._line_extents(line.faces, line.strut, size, 1.0)
+        return self.block([line], size, width, 1.0, "left", top=above)
+
     # --- PDF -----------------------------------------------------------------------------
 
     def glyph_forms(self, pdf: Any, numbers: Iterable[int] | None = None) -> dict[str, Any]:

@@ -355,11 +355,50 @@ def test_proof_pages_are_labelled_with_an_approval_block(copies: Path) -> None:
     pages = [" ".join(t.split()) for t in preflight.pdf_text(copies / "proof.pdf")]
     assert len(pages) == 9
     assert "PROOF page 3 of 9" in pages[2]
-    assert "Distributor: MASJID-7 Masjid Al-Noor" in pages[2]
+    assert "Distributor: MASJID-7" in pages[2] and "?" not in pages[2][pages[2].index("PROOF page"):]
+    assert _label_names(copies / "proof.pdf")[2] == "Masjid Al-Noor"
     assert "Language: ar (Arabic) | Format: card, front | Quantity: 25" in pages[2]
     assert "Format: card, back" in pages[3]
     assert "Language: en (English) | Format: letter, page 1 of 1 | Quantity: 3" in pages[-1]
     assert all("Approved for print" in p and "Signature" in p for p in pages)
+
+
+def _label_names(proof: Path) -> list[str]:
+    """The name each proof page's label draws, as its ActualText says (one per page)."""
+    names = []
+    with pikepdf.open(proof) as pdf:
+        for page in pdf.pages:
+            found = [str(item.operands[1].ActualText) for item in pikepdf.parse_content_stream(page)
+                     if isinstance(item, pikepdf.ContentStreamInstruction) and str(item.operator) == "BDC"
+                     and len(item.operands) == 2 and "/ActualText" in item.operands[1]]
+            names.append(found[0] if len(found) == 1 else "")
+    return names
+
+
+def test_proof_labels_draw_names_in_their_own_script(workspace: Path, tmp_path: Path) -> None:
+    """The label's font is Latin-1 only: names in other scripts are shaped and drawn."""
+    names = {"ar": "مسجد النور", "zh-Hans": "纽约移民帮助中心", "yi": "קהילה בית ישראל", "en": "St. Mark's Church"}
+    orders = tmp_path / "names.csv"
+    orders.write_text("distributor_id,distributor_name,language,format,quantity,contact\n" + "".join(
+        f"D{i},{name},{tag},letter,5,\n" for i, (tag, name) in enumerate(names.items())), "utf-8")
+    out = tmp_path / "package"
+    run_batch(BatchRequest(root=workspace, orders=orders, out=out, mode="copies"))
+    proof = out / "proof.pdf"
+    assert _label_names(proof) == list(names.values())
+    document = pdfium.PdfDocument(str(proof))
+    try:
+        for index, text in enumerate(preflight.pdf_text(proof)):
+            label = text[text.index("PROOF page"):]
+            assert f"Distributor: D{index}" in label and "?" not in label, label
+            # Ink where the name goes: right of "Distributor: D0", on the label's second line.
+            page = document[index]
+            width, height = page.get_size()
+            image = np.asarray(page.render(scale=2).to_pil().convert("L"))
+            band = image[int(2 * (height - 0.85 * PT + 4 + 6)):int(2 * (height - 0.85 * PT + 4 + 6 + 9)),
+                         120:int(2 * (width - 4))]
+            assert (band < 128).sum() > 40, (index, list(names)[index])
+    finally:
+        document.close()
 
 
 @pytest.mark.slow
