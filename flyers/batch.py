@@ -469,9 +469,12 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
            imprints: dict[str, Imprints], folder: Path, languages: dict[str, Language], profile_name: str,
            job_name: str) -> None:
     """proof.pdf: each distinct variant once, 1-up with bleed, per format in file order, each page
-    labelled (distributor, language, format, side, quantity) with an approval block under it."""
+    labelled (distributor, language, format, side, quantity) with an approval block under it.
+    A plan of more than PROOF_ALL_LINES lines gets a sample (see ``proof_sample``)."""
     formats = list(dict.fromkeys(o.format for o in orders))
-    total = sum(rendered[(o.language, o.format)].pages for o in orders)
+    chosen = proof_sample(orders)
+    sampled = "" if len(chosen) == len(orders) else f" | sample: {len(chosen):,} of {len(orders):,} variants"
+    total = sum(rendered[(o.language, o.format)].pages for o in orders if id(o) in chosen)
     font = slug_font(campaign.fonts_dir / SERIAL_FONT)
     number = 0
     # One base per format would need one file per format; the proof concatenates
@@ -485,6 +488,8 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
         typesetter = imprints[fmt].typesetter
         jobs: list[PageJob] = []
         for index, order in enumerate(o for o in orders if o.format == fmt):
+            if id(order) not in chosen:
+                continue
             link = distributor_link(campaign, order.language, order.distributor_id)
             pages = rendered[(order.language, fmt)].pages
             for page in range(pages):
@@ -492,7 +497,7 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
                 piece = Piece(first_page[order.language] + page, link, index, None)
                 side = ("front" if page == 0 else "back") if pages == 2 else f"page {page + 1} of {pages}"
                 language = languages[order.language]
-                label = [f"PROOF page {number} of {total} | {campaign.name} | {job_name}",
+                label = [f"PROOF page {number} of {total} | {campaign.name} | {job_name}{sampled}",
                          f"Distributor: {order.distributor_id}",
                          f"Language: {order.language} ({language.english_name}) | Format: {fmt}, {side} | "
                          f"Quantity: {order.quantity:,}",
@@ -516,6 +521,26 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
             stream_pages(handle, base, render_pages(jobs, shape), len(jobs))
         parts.append(part)
     _concatenate(parts, folder / "proof.pdf")
+
+
+PROOF_ALL_LINES = 1000  # up to this many order lines, the proof shows every one
+
+
+def proof_sample(orders: list[Order]) -> set[int]:
+    """The order lines (by ``id``) the proof shows: all of a plan up to PROOF_ALL_LINES lines;
+    beyond, per language and format its first line and the line with the longest name (the
+    imprint set smallest).  Nobody signs off 100,000 pages, and every other variant differs
+    only in the name and QR code the print files set the same way."""
+    if len(orders) <= PROOF_ALL_LINES:
+        return {id(o) for o in orders}
+    first: dict[tuple[str, str], Order] = {}
+    longest: dict[tuple[str, str], Order] = {}
+    for order in orders:
+        key = (order.language, order.format)
+        first.setdefault(key, order)
+        if len(order.distributor_name) > len(longest.get(key, order).distributor_name) or key not in longest:
+            longest[key] = order
+    return {id(o) for o in (*first.values(), *longest.values())}
 
 
 def _proof_name(typesetter: Typesetter, name: str, language: Language, prefix: str, x: float, top: float,
@@ -593,7 +618,8 @@ def _documents(campaign: Campaign, fonts: FontBook, job: dict[str, Any], groups:
     """job.pdf, rendered by WeasyPrint in a worker (packing lists and labels: see packing.py)."""
     env = _env(campaign)
     stack = Markup(", ".join(f'"{f}"' for f in fonts.families))  # our own names, inside <style>
-    context = {"job": job, "fonts": stack, "date": date.isoformat(), "count": len(groups)}
+    context = {"job": job, "fonts": stack, "date": date.isoformat(), "count": len(groups),
+               "proof_all_lines": PROOF_ALL_LINES}
     html = env.get_template("batch/job.html").render(context)
     jobs = [(html, str(campaign.templates_dir), str(campaign.root), False)]
     rendered = dict(_render_html(campaign, fonts, jobs, ["job.pdf"]))

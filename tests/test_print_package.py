@@ -401,6 +401,22 @@ def test_proof_labels_draw_names_in_their_own_script(workspace: Path, tmp_path: 
         document.close()
 
 
+def test_a_large_plan_proofs_a_sample_of_first_and_longest_names(workspace: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import flyers.batch
+
+    monkeypatch.setattr(flyers.batch, "PROOF_ALL_LINES", 4)
+    names = ["Ana", "Congregation of the Longest Name in All of Queens", "Bo", "Cy", "Dee", "Ed"]
+    orders = tmp_path / "many.csv"
+    orders.write_text("distributor_id,distributor_name,language,format,quantity,contact\n" + "".join(
+        f"D{i},{name},en,letter,5,\n" for i, name in enumerate(names)) + "D9,Flo,es,letter,5,\n", "utf-8")
+    run_batch(BatchRequest(root=workspace, orders=orders, out=tmp_path / "package", mode="copies"))
+    proof = tmp_path / "package" / "proof.pdf"
+    assert _label_names(proof) == ["Ana", names[1], "Flo"]  # en: first and longest; es: its one line
+    texts = preflight.pdf_text(proof)
+    assert all("sample: 3 of 7 variants" in t for t in texts) and "PROOF page 3 of 3" in texts[2]
+
+
 @pytest.mark.slow
 def test_default_package_xjdf_validates_and_adds_up_to_30000(default_package: Path) -> None:
     """The shipped plan (orders/nyc-2026.csv): products and drops add up to its 30,000 pieces."""
