@@ -356,14 +356,29 @@ def serial_operators(text: str, area: Area, advances: tuple[float, ...]) -> byte
 
 
 def page_content(placements: Sequence[Placement], geometry: Geometry, extra: bytes = b"") -> bytes:
-    """One output page's content stream, compressed."""
+    """One output page's content stream, compressed.
+
+    A copies-mode sheet repeats one piece 10 or 21 times: its operators are made
+    once per page, and the sheet's few transforms once per process."""
     parts = []
+    made: dict[Piece, bytes] = {}
     for placement in placements:
-        matrix = b" ".join(b"%.4f" % v for v in placement.matrix)
-        parts.append(b"q %s cm\n%s\nQ" % (matrix, piece_operators(placement.piece, geometry)))
+        ops = made.get(placement.piece)
+        if ops is None:
+            ops = made[placement.piece] = piece_operators(placement.piece, geometry)
+        parts.append(b"q %s cm\n%s\nQ" % (_matrix(placement.matrix), ops))
     if extra:
         parts.append(extra)
-    return zlib.compress(b"\n".join(parts), 4)
+    return zlib.compress(b"\n".join(parts), PAGE_COMPRESSION)
+
+
+# zlib level: 1 is 2.5x faster on a 21-up sheet but its pages are 15-50 % larger (measured)
+PAGE_COMPRESSION = 4
+
+
+@functools.lru_cache(maxsize=4096)
+def _matrix(matrix: tuple[float, float, float, float, float, float]) -> bytes:
+    return b" ".join(b"%.4f" % v for v in matrix)
 
 
 _GEOMETRY: Geometry | None = None
