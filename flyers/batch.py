@@ -55,7 +55,7 @@ from .impose import (
 from .imprints import Imprints, imprint_texts, make_imprints
 from .languages import Language, resolve, resolve_all
 from .orders import Distributor, Order, distributors, read_orders
-from .packing import Background, DocumentsJob, box_pieces
+from .packing import Background, DocumentsJob
 from .pdfvt import Group, Record, stream_vt
 from .pdfwriter import PageBoxes, stream_pages
 from .prepress import REGISTERED, SlugFont, finish_base, label_baseline, label_operators, slug_font, slug_operators
@@ -165,7 +165,7 @@ def _run(request: BatchRequest, campaign: Campaign, spec: PrintSpec, profile: Pa
     folder.mkdir(parents=True, exist_ok=True)
     clean_temp_files(folder)
     date = source_date(campaign)
-    documents = _start_documents(campaign, request, build_plan.fonts, languages, groups, orders, folder)
+    documents = _start_documents(campaign, request, spec, build_plan.fonts, languages, groups, orders, folder)
     steps.poll = documents.poll
     try:
         result = _print_package(request, campaign, spec, profile, orders, groups, rendered, languages,
@@ -626,14 +626,15 @@ def _documents(campaign: Campaign, fonts: FontBook, job: dict[str, Any], groups:
     write_bytes(folder / "job.pdf", rendered[0])
 
 
-def _start_documents(campaign: Campaign, request: BatchRequest, fonts: FontBook, languages: dict[str, Language],
-                     groups: list[Distributor], orders: list[Order], folder: Path) -> Background:
+def _start_documents(campaign: Campaign, request: BatchRequest, spec: PrintSpec, fonts: FontBook,
+                     languages: dict[str, Language], groups: list[Distributor], orders: list[Order],
+                     folder: Path) -> Background:
     """Packing lists and box labels, typeset in a second process beside the print files."""
     serials = _serial_ranges(orders) if request.mode == "sequenced" else {}
     job = {"campaign": campaign.name, "name": request.orders.stem, "mode": request.mode}
     english = resolve(campaign.source_language, campaign)  # the shop's documents are in the source language
     return Background(DocumentsJob(folder, fonts, english, languages, job, tuple(groups), serials,
-                                   box_pieces(campaign)))
+                                   spec.pieces_per_box))
 
 
 def _serial_ranges(orders: list[Order]) -> dict[int, str]:

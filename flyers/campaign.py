@@ -383,6 +383,7 @@ class PrintTable(Table):
     overs_percent: Any = None
     unders_percent: Any = None
     spoilage_percent: Any = None
+    pieces_per_box: Any = None
     contact: Any = None
     proof_approver: Any = None
     stock: dict[str, StockTable] = Field(default_factory=dict)

@@ -31,7 +31,6 @@ LETTER = (8.5 * PT, 11 * PT)
 LABEL = (4 * PT, 6 * PT)
 MARGIN = 0.6 * PT
 LABEL_MARGIN = 0.25 * PT
-DEFAULT_BOX_PIECES = 500  # until the ticket's boxing spec says otherwise ([print] pieces_per_box)
 ROW_PT = 15.0
 
 
@@ -229,15 +228,6 @@ def _mixed(writer: TextWriter, cell: str, language: Language, x: float, top: flo
 
 
 # --- labels -------------------------------------------------------------------------------------
-
-def box_pieces(campaign: Any) -> int:
-    """Pieces a box holds: the campaign's boxing spec when it has one, else a default."""
-    for owner in (getattr(campaign, "print_spec", None), getattr(campaign, "boxing", None), campaign):
-        value = getattr(owner, "pieces_per_box", None) if owner is not None else None
-        if isinstance(value, int) and value > 0:
-            return value
-    return DEFAULT_BOX_PIECES
-
 
 def address_of(group: Distributor) -> list[str]:
     """The address lines of a distributor (the orders file's ship-to columns), as on a box."""

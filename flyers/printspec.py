@@ -44,6 +44,9 @@ class Person:
         return ", ".join(p for p in (self.name, self.organisation, self.email, self.phone) if p)
 
 
+DEFAULT_BOX_PIECES = 500  # a box of cards or flyers one person can carry, until [print] pieces_per_box says
+
+
 @dataclass(frozen=True)
 class PrintSpec:
     """The campaign's production specs (None: not given, an open question)."""
@@ -56,7 +59,11 @@ class PrintSpec:
     overs_percent: float | None = None
     unders_percent: float | None = None
     spoilage_percent: float | None = None
-    packing: str = "one box per distributor, labelled"
+    pieces_per_box: int = DEFAULT_BOX_PIECES
+
+    @property
+    def packing(self) -> str:
+        return f"each distributor's pieces in labelled boxes of at most {self.pieces_per_box:,}"
 
 
 def load_print_spec(campaign: Campaign) -> PrintSpec:
@@ -111,7 +118,16 @@ def _spec(table: dict[str, Any], problems: list[str]) -> PrintSpec:
         overs_percent=number("[print]", "overs_percent", table, 0, 100),
         unders_percent=number("[print]", "unders_percent", table, 0, 100),
         spoilage_percent=number("[print]", "spoilage_percent", table, 0, 100),
+        pieces_per_box=_whole("[print]", "pieces_per_box", table, DEFAULT_BOX_PIECES, problems),
     )
+
+
+def _whole(where: str, key: str, data: dict[str, Any], default: int, problems: list[str]) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.append(f"{where} {key}: must be a whole number, at least 1, got {value!r}")
+        return default
+    return value
 
 
 def _person(where: str, data: Any, problems: list[str]) -> Person | None:

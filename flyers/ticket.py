@@ -21,6 +21,7 @@ from typing import Any
 from .errors import FlyersError
 from .files import sha256_bytes, write_text
 from .orders import Distributor
+from .packing import boxes_of
 from .printspec import PrintSpec
 from .render import Master
 
@@ -94,6 +95,8 @@ def production(spec: PrintSpec, files: list[dict[str, Any]], groups: list[Distri
     per_file = []
     stocks: dict[str, dict[str, Any]] = {}
     spoilage = spec.spoilage_percent
+    # The boxes the labels are printed for (packing.boxes_of): pieces in each.
+    boxes = [sum(take for _, take in box) for g in groups for box in boxes_of(g, spec.pieces_per_box)]
     for entry in files:
         fmt = entry["format"]
         stock = spec.stock.get(fmt)
@@ -119,9 +122,10 @@ def production(spec: PrintSpec, files: list[dict[str, Any]], groups: list[Distri
         "due": spec.due.isoformat() if spec.due else None,
         "contact": vars(spec.contact) if spec.contact else None,
         "proof_approver": vars(spec.proof_approver) if spec.proof_approver else None,
-        "delivery": {"method": spec.delivery, "packing": spec.packing, "boxes": len(groups),
+        "delivery": {"method": spec.delivery, "packing": spec.packing, "boxes": len(boxes),
+                     "pieces_per_box": spec.pieces_per_box,
                      "with_address": sum(1 for g in groups if g.ship_to),
-                     "smallest_box_pieces": min((g.pieces for g in groups), default=0)},
+                     "smallest_box_pieces": min(boxes, default=0)},
         "tolerance": {"overs_percent": spec.overs_percent, "unders_percent": spec.unders_percent},
         "spoilage_percent": spoilage,
         "print_files": per_file,

@@ -183,12 +183,28 @@ def test_bad_print_spec_is_named(tmp_path: Path) -> None:
     other = copy_workspace(tmp_path / "campaign")
     toml = other / "campaign.toml"
     toml.write_text(toml.read_text("utf-8").replace("weight_gsm = 300", 'weight_gsm = "heavy"', 1)
-                    .replace('delivery = "ship"', 'delivery = "pigeon"'), "utf-8")
+                    .replace('delivery = "ship"', 'delivery = "pigeon"')
+                    .replace("pieces_per_box = 500", "pieces_per_box = 2.5"), "utf-8")
     result = run_cli("batch", "-w", str(other), str(SMALL), "--out", str(tmp_path / "p"))
     assert result.returncode == 1
     assert "[print.stock.card] weight_gsm: must be a number" in result.stderr
     assert "[print] delivery: must be one of ship, deliver, pickup, got 'pigeon'" in result.stderr
+    assert "[print] pieces_per_box: must be a whole number, at least 1, got 2.5" in result.stderr
     assert not (tmp_path / "p").exists()
+
+
+def test_the_ticket_counts_the_boxes_the_labels_are_printed_for(tmp_path: Path) -> None:
+    """Boxes of at most 10: STM-01 33 pieces (10+10+10+3), MASJID-7 25 (10+10+5), CHN-3 21 (10+10+1)."""
+    other = copy_workspace(tmp_path / "campaign")
+    toml = other / "campaign.toml"
+    toml.write_text(toml.read_text("utf-8").replace("pieces_per_box = 500", "pieces_per_box = 10"), "utf-8")
+    out = tmp_path / "package"
+    run_batch(BatchRequest(root=other, orders=SMALL, out=out, mode="copies"))
+    delivery = job_of(out)["production"]["delivery"]
+    assert (delivery["boxes"], delivery["pieces_per_box"], delivery["smallest_box_pieces"]) == (10, 10, 1)
+    assert len(preflight.pdf_text(out / "labels.pdf")) == 10  # one 4 x 6 in label a box
+    ticket = " ".join(" ".join(preflight.pdf_text(out / "job.pdf")).split())
+    assert "10 boxes for 3 distributors (smallest 1 pieces)" in ticket
 
 
 # --- PDF/VT -----------------------------------------------------------------------------------------
