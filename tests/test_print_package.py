@@ -417,6 +417,20 @@ def test_proof_labels_draw_names_in_their_own_script(workspace: Path, tmp_path: 
         document.close()
 
 
+def test_everyday_cjk_names_can_be_printed(tmp_path: Path) -> None:
+    """Congregation names use characters no catalog has: the CJK subsets carry each region's
+    everyday set (see tools/vendor_fonts.py), so these are not refused."""
+    names = {"zh-Hans": "华人浸信会", "zh-Hant": "華人浸信會", "ja": "日本人キリスト教会", "ko": "뉴욕한인교회"}
+    orders = tmp_path / "cjk.csv"
+    orders.write_text("distributor_id,distributor_name,language,format,quantity,contact\n" + "".join(
+        f"D{i},{name},{tag},card,5,\n" for i, (tag, name) in enumerate(names.items())), "utf-8")
+    assert [o.distributor_name for o in read_orders(orders, load_campaign(ROOT))] == list(names.values())
+    orders.write_text(orders.read_text("utf-8").replace("华人", "𠀋人"), "utf-8")  # a CJK Extension B character
+    with pytest.raises(FlyersError) as refused:
+        read_orders(orders, load_campaign(ROOT))
+    assert "cjk.csv:2: column distributor_name: '𠀋' (U+2000B) cannot be printed" in refused.value.render()
+
+
 def test_a_large_plan_proofs_a_sample_of_first_and_longest_names(workspace: Path, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import flyers.batch

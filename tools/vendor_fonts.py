@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flyers.campaign import load_campaign  # noqa: E402
+from flyers.catalogs import catalog_paths  # noqa: E402
 from flyers.languages import Language, resolve_all, resolve_spoken  # noqa: E402
 
 CORE = Path("/usr/share/fonts/truetype/noto")
@@ -59,6 +60,34 @@ def locale_words(language: Language) -> str:
     return "".join(parts)
 
 
+# Distributor names (a congregation, a pantry) use characters no catalog has: each
+# subset also carries its region's everyday character set (the first level of the
+# national standard: GB 2312, Big5 level 1, JIS X 0208 level 1, KS X 1001 Hangul).
+NAME_SETS = {  # family -> (codec, lowest and highest encoded bytes of the set's first level)
+    "Noto Sans CJK SC": ("gb2312", b"\xb0\xa1", b"\xf7\xfe"),
+    "Noto Sans CJK TC": ("big5", b"\xa4\x40", b"\xc6\x7e"),
+    "Noto Sans CJK JP": ("shift_jis", b"\x88\x9f", b"\x98\x72"),
+    "Noto Sans CJK KR": ("euc_kr", b"\xb0\xa1", b"\xc8\xfe"),
+}
+NAME_RANGES = [(0x4E00, 0xA000), (0xAC00, 0xD7A4)]  # unified ideographs, Hangul syllables
+KANA = "".join(chr(c) for c in range(0x3041, 0x3100))  # every hiragana and katakana, for Japanese names
+
+
+def name_chars(family: str) -> str:
+    """The first level of the family's regional character set (see NAME_SETS)."""
+    codec, low, high = NAME_SETS[family]
+    chars = [KANA] if family == "Noto Sans CJK JP" else []
+    for start, end in NAME_RANGES:
+        for code in range(start, end):
+            try:
+                encoded = chr(code).encode(codec)
+            except UnicodeEncodeError:
+                continue
+            if len(encoded) == 2 and low <= encoded <= high:
+                chars.append(chr(code))
+    return "".join(chars)
+
+
 def catalog_text(path: Path) -> str:
     with open(path, "rb") as handle:
         catalog = read_po(handle)
@@ -76,9 +105,9 @@ def needed_chars(family: str) -> str:
         stack = stacks["languages"].get(language.tag) or stacks["scripts"].get(language.script, [])
         if family not in stack:
             continue
-        po = campaign.translations_dir / language.locale_id / "LC_MESSAGES" / "messages.po"
-        if po.is_file():
+        for po in catalog_paths(campaign, language):  # core and local text
             text += catalog_text(po)
+        text += name_chars(family)
         text += locale_words(language) + language.endonym + language.sentence_name
     # Spoken languages' names: their own (in their script's stack) and their name
     # inside their written language's sentences (in that language's stack).
