@@ -38,7 +38,7 @@ flyers: install
 test: install node
 	$(BIN)/ruff check flyers tests bench tools
 	$(BIN)/mypy
-	$(BIN)/pytest -q -n auto -p no:cacheprovider -m "not slow"
+	$(BIN)/pytest -q -n auto -p no:cacheprovider -m "not slow" --durations=10
 
 # Everything, the whole-campaign tests too (40 languages x 6 formats and ~100 spoken
 # languages' cards, the 30,000-piece package): about 17 minutes on 2 cores.

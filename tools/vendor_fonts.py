@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import unicodedata
 from pathlib import Path
 
 from babel import Locale
@@ -70,7 +71,8 @@ NAME_SETS = {  # family -> (codec, lowest and highest encoded bytes of the set's
     "Noto Sans CJK KR": ("euc_kr", b"\xb0\xa1", b"\xc8\xfe"),
 }
 NAME_RANGES = [(0x4E00, 0xA000), (0xAC00, 0xD7A4)]  # unified ideographs, Hangul syllables
-KANA = "".join(chr(c) for c in range(0x3041, 0x3100))  # every hiragana and katakana, for Japanese names
+KANA = "".join(chr(c) for c in range(0x3041, 0x3100)  # every hiragana and katakana, for Japanese names
+               if unicodedata.name(chr(c), ""))
 
 
 def name_chars(family: str) -> str:
