@@ -229,7 +229,8 @@ def test_two_builds_in_separate_processes_are_byte_identical(tmp_path: Path) -> 
     for name in ("one", "two"):
         workspace = copy_workspace(tmp_path / name)
         env = {**os.environ, "SOURCE_DATE_EPOCH": "1770379200"}  # 2026-02-06 12:00 UTC
-        for args in (["build", "-l", "zh-Hant", "-l", "ur"], ["batch", str(SMALL), "--mode", "sequenced"]):
+        for args in (["build", "-l", "zh-Hant", "-l", "ur", "-f", "letter", "-f", "card"],
+                     ["batch", str(SMALL), "--mode", "sequenced"]):
             result = subprocess.run([sys.executable, "-m", "flyers", *args, "-w", str(workspace)], env=env,
                                     capture_output=True, text=True, check=False)
             assert result.returncode == 0, result.stderr
