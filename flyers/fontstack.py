@@ -84,7 +84,7 @@ class FontBook:
 
     def uncovered(self, language: Language, text: str) -> list[str]:
         """Characters of ``text`` that no font of the language's stack can draw."""
-        maps = [_cmap(path) for path in self.files(language)]
+        maps = [font_cmap(path) for path in self.files(language)]
         missing = []
         for char in sorted(set(text)):
             if char.isspace() or unicodedata.category(char) in IGNORED_CATEGORIES:
@@ -96,11 +96,11 @@ class FontBook:
 
     def uncovered_by_all(self, paths: list[Path], char: str) -> bool:
         """True when none of ``paths`` can draw ``char``."""
-        return not any(ord(char) in _cmap(path) for path in paths)
+        return not any(ord(char) in font_cmap(path) for path in paths)
 
     def uncovered_by(self, path: Path, text: str) -> list[str]:
         """Characters of ``text`` one font file cannot draw."""
-        cmap = _cmap(path)
+        cmap = font_cmap(path)
         return [c for c in set(text) if not c.isspace() and unicodedata.category(c) not in IGNORED_CATEGORIES
                 and ord(c) not in cmap]
 
@@ -185,7 +185,8 @@ def _hint_list(problem: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _cmap(path: Path) -> frozenset[int]:
+def font_cmap(path: Path) -> frozenset[int]:
+    """The code points a font file maps (remembered: fonts are read once per process)."""
     font = TTFont(path, lazy=True, fontNumber=0)
     try:
         return frozenset(font.getBestCmap() or {})

@@ -201,7 +201,7 @@ class NameCheck:
     """Checks distributor names against the workspace fonts, loaded once per orders file."""
 
     def __init__(self, campaign: Campaign) -> None:
-        from .fontstack import load_fonts
+        from .fontstack import font_cmap, load_fonts
 
         try:
             book = load_fonts(campaign.fonts_dir)
@@ -211,7 +211,7 @@ class NameCheck:
         # The imprint falls back through every family after the language's own stack, as the
         # flyers' CSS does, so a character any family has prints.
         paths = [p for files in book.families.values() for p in files if p.is_file()]
-        self.covered = frozenset().union(*(_font_cmap(p) for p in paths))
+        self.covered = frozenset().union(*(font_cmap(p) for p in paths))
 
     def problems(self, name: str) -> list[str]:
         """What keeps ``name`` from printing as written."""
@@ -228,12 +228,6 @@ class NameCheck:
                 problems.append(f"{shown} cannot be printed: no font in fonts/fonts.toml has it (an emoji "
                                 "or a rare character?); spell the name without it, or add a font")
         return problems
-
-
-def _font_cmap(path: Path) -> frozenset[int]:
-    from .fontstack import _cmap
-
-    return _cmap(path)
 
 
 def _needs_glyph(char: str) -> bool:

@@ -38,7 +38,7 @@ from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 
 from .errors import FlyersError
-from .fontstack import IGNORED_CATEGORIES, FontBook
+from .fontstack import IGNORED_CATEGORIES, FontBook, font_cmap
 from .languages import Language
 
 GLYPH_PREFIX = "/T"
@@ -126,7 +126,7 @@ class Typesetter:
             extents = font.get_font_extents("ltr")
             upem = hb_face.upem
             self.faces.append(Face(path, font, upem, extents.ascender / upem, -extents.descender / upem,
-                                   _cmap(path)))
+                                   font_cmap(path)))
             self._by_path[path] = len(self.faces) - 1
         return self._by_path[path]
 
@@ -338,15 +338,6 @@ def _weight(files: Sequence[Path], bold: bool) -> Path:
 
 def _needs_glyph(char: str) -> bool:
     return not char.isspace() and unicodedata.category(char) not in IGNORED_CATEGORIES
-
-
-@lru_cache(maxsize=64)
-def _cmap(path: Path) -> frozenset[int]:
-    font = TTFont(path, lazy=True, fontNumber=0)
-    try:
-        return frozenset(font.getBestCmap() or {})
-    finally:
-        font.close()
 
 
 @lru_cache(maxsize=65536)
