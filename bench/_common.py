@@ -9,7 +9,7 @@ from pathlib import Path
 import psutil
 
 from flyers.build import BuildRequest, masters, plan
-from flyers.render import Master
+from flyers.model import Master
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = ROOT / "fonts" / "NotoSans-Regular.ttf"

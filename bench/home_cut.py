@@ -21,13 +21,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flyers import catalogs
-from flyers.build import DEFAULT_PROFILE, qr_alt, qr_link
 from flyers.campaign import load_campaign
+from flyers.defaults import DEFAULTS
 from flyers.fontstack import fontconfig_file, load_fonts
 from flyers.home import home_piece, sheet_pdf, sheets_for
 from flyers.languages import resolve_all
-from flyers.qr import encode
-from flyers.render import PrintOptions, _layout, drop_output_intent, find_slots, write_master_pdf
+from flyers.layout import drop_output_intent, find_slots, write_master_pdf
+from flyers.model import PrintOptions
+from flyers.qr import encode, qr_alt, qr_link
+from flyers.render import _layout
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -48,7 +50,7 @@ def main() -> None:
     fonts = load_fonts(campaign.fonts_dir)
     os.environ["FONTCONFIG_FILE"] = str(fontconfig_file(fonts, ROOT / ".cache"))
     languages = resolve_all(campaign)
-    options = PrintOptions(profile=ROOT / DEFAULT_PROFILE)
+    options = PrintOptions(profile=ROOT / DEFAULTS.profile)
     results = {}
     for tag, name in PAIRS:
         fmt = campaign.formats[name]

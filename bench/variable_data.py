@@ -17,7 +17,8 @@ from pathlib import Path
 
 from _common import FONT, PeakMemory, link, master_for
 
-from flyers.stamp import Piece, build_base, write_pieces
+from flyers.model import Piece
+from flyers.vdp import build_base, write_pieces
 
 
 def main() -> None:

@@ -24,12 +24,16 @@ import zxingcpp
 from _common import FONT, ROOT, link
 
 from flyers import catalogs
-from flyers.build import CACHE_DIR, DEFAULT_PROFILE
+from flyers.build import CACHE_DIR
 from flyers.campaign import load_campaign
+from flyers.defaults import DEFAULTS
 from flyers.fontstack import fontconfig_file, load_fonts
 from flyers.languages import resolve
-from flyers.render import PrintOptions, render_html, render_master, weasy_render
-from flyers.stamp import Piece, write_pieces
+from flyers.layout import weasy_render
+from flyers.model import Piece, PrintOptions
+from flyers.render import render_master
+from flyers.templating import render_html
+from flyers.vdp import write_pieces
 from flyers.workers import run_jobs
 
 
@@ -38,7 +42,7 @@ def plain_document(pieces: int) -> str:
     campaign = load_campaign(ROOT)
     catalog = catalogs.load(campaign, resolve("en", campaign))
     html = render_html(campaign, campaign.formats["letter"], catalog, load_fonts(campaign.fonts_dir),
-                       PrintOptions(profile=ROOT / DEFAULT_PROFILE), 11.0)
+                       PrintOptions(profile=ROOT / DEFAULTS.profile), 11.0)
     head, body = html.split("<body", 1)
     body = "<body" + body
     inner = body[body.index(">") + 1: body.rindex("</body>")]
@@ -56,7 +60,7 @@ def plain_document(pieces: int) -> str:
 
 def set_up() -> None:
     """Per-process start-up, kept out of both timings: imports and the font configuration."""
-    from flyers.render import font_configuration
+    from flyers.layout import font_configuration
 
     font_configuration()
 
@@ -78,7 +82,7 @@ def stamped(pieces: int) -> float:
     campaign = load_campaign(ROOT)
     catalog = catalogs.load(campaign, resolve("en", campaign))
     master = render_master(campaign, campaign.formats["letter"], catalog, load_fonts(campaign.fonts_dir),
-                           PrintOptions(profile=ROOT / DEFAULT_PROFILE), identifier=b"bench")
+                           PrintOptions(profile=ROOT / DEFAULTS.profile), identifier=b"bench")
     with tempfile.TemporaryDirectory() as tmp:
         write_pieces(Path(tmp) / "p.pdf", master, (Piece(0, link(i), None, i + 1) for i in range(pieces)),
                      pieces, FONT, "bench", workers=1)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import catalogs
 from .campaign import Campaign
-from .errors import FlyersError
+from .errors import FlyersError, UsageError
 from .files import sha256_bytes, write_bytes, write_text
 from .fontstack import load_fonts
 from .languages import Language, resolve_all
@@ -122,7 +122,6 @@ def draft(campaign: Campaign, tags: tuple[str, ...] = (), replace: bool = False)
     opusenc = shutil.which("opusenc")
     if opusenc is None:
         raise FlyersError("opusenc is not installed; `apt-get install opus-tools` (or `make install`)")
-    from .build import UsageError
 
     languages = resolve_all(campaign)
     unknown = [t for t in tags if t not in languages]

@@ -24,9 +24,10 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__, catalogs
-from .build import CACHE_DIR, DEFAULT_PROFILE, BuildRequest, file_digest, masters, plan
+from .build import CACHE_DIR, BuildRequest, file_digest, masters, plan
 from .build import pieces as master_pieces
 from .campaign import Campaign, load_campaign, source_date
+from .defaults import DEFAULTS, PT
 from .errors import FlyersError
 from .files import (
     atomic_open,
@@ -41,8 +42,6 @@ from .files import (
 )
 from .fontstack import FontBook, fontconfig_file
 from .impose import (
-    DEFAULT_SHEET,
-    PT,
     SLUG_SIZE,
     SheetLayout,
     SlotPosition,
@@ -54,6 +53,8 @@ from .impose import (
 )
 from .imprints import Imprints, imprint_texts, make_imprints
 from .languages import Language, resolve, resolve_all
+from .layout import html_job_pdf
+from .model import Master, Piece, Placement
 from .orders import Distributor, Order, distributors, read_orders
 from .packing import Background, DocumentsJob
 from .pdfvt import Group, Record, stream_vt
@@ -61,14 +62,13 @@ from .pdfwriter import PageBoxes, stream_pages
 from .prepress import REGISTERED, SlugFont, finish_base, label_baseline, label_operators, slug_font, slug_operators
 from .printspec import PrintSpec, load_print_spec
 from .progress import Report, Steps, check_plan, nothing_left_behind
-from .render import Master, html_job_pdf
-from .stamp import PageJob, Piece, Placement, build_base, geometry, page_boxes, render_pages
+from .qr import qr_link
 from .ticket import default_lift, extend_job
 from .typeset import Typesetter
+from .vdp import PageJob, build_base, geometry, page_boxes, render_pages
 from .workers import run_jobs
 from .xjdf import xjdf
 
-MODES = ("copies", "sequenced")
 BATCH_KEYS = "batches"  # under .cache/: which inputs made each finished package
 SERIAL_FONT = "NotoSans-Regular.ttf"
 PACKING_CHUNK = 100  # distributors per packing-list layout; fixed, so bytes never depend on the cores
@@ -81,7 +81,7 @@ class BatchRequest:
     root: Path
     orders: Path
     out: Path
-    mode: str = "copies"
+    mode: str = DEFAULTS.mode
     sheet: str | None = None
     output_intent: Path | None = None
     lift: int | None = None  # sequenced mode: sheets per guillotine lift (None: one stack)
@@ -121,8 +121,8 @@ def run_batch(request: BatchRequest, report: Report | None = None) -> BatchResul
     ``report(step, done, total)`` is called as each step advances (see progress.STEPS);
     past ``request.timeout_s`` the run stops, and a failed run leaves nothing behind.
     """
-    if request.mode not in MODES:
-        raise FlyersError(f"--mode: {request.mode!r} is not one of {', '.join(MODES)}")
+    if request.mode not in DEFAULTS.modes:
+        raise FlyersError(f"--mode: {request.mode!r} is not one of {', '.join(DEFAULTS.modes)}")
     steps = Steps(report, request.timeout_s)
     profile = _output_intent(request)
     campaign = load_campaign(request.root)
@@ -236,7 +236,7 @@ def _finished(folder: Path, marker: Path, key: str) -> bool:
 
 def _output_intent(request: BatchRequest) -> Path:
     """The CMYK output profile: the campaign's default or the shop's own."""
-    path = request.output_intent or request.root / DEFAULT_PROFILE
+    path = request.output_intent or request.root / DEFAULTS.profile
     try:
         header = path.read_bytes()[:20]
     except OSError as exc:
@@ -256,7 +256,6 @@ def _output_intent(request: BatchRequest) -> Path:
 
 def distributor_link(campaign: Campaign, tag: str, distributor_id: str) -> str:
     """The QR link of a distributor's pieces: the language's link plus only the distributor code."""
-    from .build import qr_link
 
     base = qr_link(campaign, tag)
     return f"{base}{'&' if '?' in base else '?'}src={distributor_id}"
@@ -314,8 +313,8 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     format_masters = [rendered[(t, fmt)] for t in tags]
     first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
     spec = campaign.formats[fmt]
-    sheet = layout(request.sheet or DEFAULT_SHEET.get(fmt, "13x19"), spec.width.pt, spec.height.pt,
-                   0.125 * PT, duplex=format_masters[0].pages == 2)
+    sheet = layout(request.sheet or DEFAULTS.sheet_for(fmt), spec.width.pt, spec.height.pt,
+                   DEFAULTS.bleed_in * PT, duplex=format_masters[0].pages == 2)
     font = campaign.fonts_dir / SERIAL_FONT
     raw_base, advances = build_base([m.pdf for m in format_masters], imprints, font, f"{fmt}-{request.mode}")
     title = f"{campaign.name} — {request.orders.stem} — {fmt}, {request.mode}"
@@ -583,7 +582,7 @@ def _job(campaign: Campaign, request: BatchRequest, orders: list[Order], groups:
     return {
         "campaign": campaign.name, "version": campaign.version, "name": request.orders.stem,
         "mode": request.mode, "total_pieces": total, "distributors": len(groups),
-        "bleed_in": 0.125,
+        "bleed_in": DEFAULTS.bleed_in,
         "output_intent": {"name": profile.name, "sha256": sha256_file(profile),
                           "condition": REGISTERED.get(profile.name, ("Custom", "the shop's own profile"))[1]},
         "box_labels": "labels.pdf",  # one label per box, written by the packing-list stage (packing.py)

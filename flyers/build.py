@@ -22,28 +22,23 @@ from pathlib import Path
 from . import __version__, catalogs
 from .audio import copy_to_output
 from .campaign import Campaign, Format, load_campaign, source_date
-from .errors import CatalogError, FlyersError, RenderError
+from .defaults import DEFAULTS
+from .errors import CatalogError, RenderError, UsageError
 from .files import clean_temp_files, has_digest, sha256_bytes, write_bytes, write_json
 from .fontstack import FontBook, fontconfig_file, load_fonts
 from .home import home_piece, sheet_pdf, sheets_for
-from .languages import Language, SpokenLanguage, primary_spoken, resolve_all, resolve_spoken
+from .languages import SpokenLanguage, primary_spoken, resolve_all, resolve_spoken
+from .model import Area, Master, PrintOptions, Slot
 from .preflight import LAYOUT_RULES
-from .qr import QRCode, encode, module_mm
-from .render import Master, PrintOptions, render_master
+from .qr import qr_alt, qr_code, refuse_placeholder_link
+from .render import render_master
 from .stamp import single_piece
 from .workers import run_jobs
 
 MANIFEST = "manifest.json"
 CACHE_DIR = ".cache"
-DEFAULT_PROFILE = "profiles/GRACoL2006_Coated.icc"
 SITE_TEMPLATES = "site"  # templates/site/: the download site (flyers.site), not the PDFs
 SPOKEN_PREFIX = "spoken/"  # a spoken language's own cards: their key in the rendered masters, and their folder
-
-
-class UsageError(FlyersError):
-    """A command-line choice is wrong (unknown language or format); exit 2."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -56,7 +51,7 @@ class BuildRequest:
     formats: tuple[str, ...] = ()
     strict: bool = False
     require_reviewed: bool = False
-    timeout_s: float = 180.0  # per page; a pathological translation fails instead of hanging
+    timeout_s: float = DEFAULTS.timeout_s  # per page; a pathological translation fails instead of hanging
     # Why every language must build, as the refusal says it: the option a user passed,
     # or the command that needs it (a print batch needs every ordered language).
     strict_reason: str = "--strict"
@@ -149,7 +144,7 @@ def plan(request: BuildRequest) -> Plan:
         fonts.stack(language)
     selected_langs = _select(request.languages, tuple(languages), "language", "flyers languages")
     selected_formats = _select(request.formats, tuple(campaign.formats), "format", "flyers formats")
-    _refuse_placeholder_link(campaign, selected_formats)
+    refuse_placeholder_link(campaign, selected_formats)
     template = catalogs.templates(campaign)
     loaded: dict[str, catalogs.LoadedCatalog] = {}
     skipped: dict[str, str] = {}
@@ -188,19 +183,6 @@ def _next_step(campaign: Campaign, tag: str, template: catalogs.Templates) -> st
     folder = catalogs.po_path(campaign, language).parent.parent.relative_to(campaign.root)
     return (f"no catalog yet ({todo} sentences to translate); run `flyers translations add {tag}`, "
             f"then send {folder}/ to a translator")
-
-
-def _refuse_placeholder_link(campaign: Campaign, formats: tuple[str, ...]) -> None:
-    """A generic workspace's QR leads to a placeholder: refuse to print it."""
-    if campaign.site_url or not campaign.qr.is_placeholder:
-        return
-    with_qr = [name for name in formats if campaign.formats[name].has_qr]
-    if with_qr:
-        raise FlyersError(
-            f"{campaign.root / 'campaign.toml'}: [qr] link: {campaign.qr.link!r} is the placeholder of a new "
-            f"workspace; set it (and [qr] display) to your campaign's page before printing "
-            f"{', '.join(with_qr)}"
-        )
 
 
 def _select(asked: tuple[str, ...], known: tuple[str, ...], what: str, hint: str) -> tuple[str, ...]:
@@ -273,14 +255,15 @@ def _render_job(job: Job) -> Master:
 
 
 def masters(build_plan: Plan, on_done: Callable[[], None] | None = None,
-            profile: Path | None = None, timeout_s: float = 180.0) -> tuple[dict[tuple[str, str], Master], int]:
+            profile: Path | None = None,
+            timeout_s: float = DEFAULTS.timeout_s) -> tuple[dict[tuple[str, str], Master], int]:
     """Render (or take from the cache) every master of the plan.
 
     ``profile`` is the CMYK output intent (default: the campaign's GRACoL profile).
     """
     campaign = build_plan.campaign
     cache = campaign.root / CACHE_DIR / "masters"
-    options = PrintOptions(profile=profile or campaign.root / DEFAULT_PROFILE)
+    options = PrintOptions(profile=profile or campaign.root / DEFAULTS.profile)
     results: dict[tuple[str, str], Master] = {}
     jobs: list[Job] = []
     pairs: list[tuple[str, str]] = []
@@ -336,8 +319,6 @@ def _cache_get(cache: Path, key: str) -> Master | None:
         data, home_data = pdf.read_bytes(), home.read_bytes()
         if sha256_bytes(data) != info["sha256"] or sha256_bytes(home_data) != info["home_sha256"]:
             return None
-        from .render import Area, Slot
-
         return Master(pdf=data, pages=info["pages"], font_size_pt=info["font_size_pt"],
                       slots=tuple(Slot(**s) for s in info["slots"]), text=info["text"],
                       imprints=tuple(Area(**a) for a in info["imprints"]), layout=tuple(info["layout"]),
@@ -355,29 +336,6 @@ def _cache_put(cache: Path, key: str, master: Master) -> None:
         "slots": [s.__dict__ for s in master.slots], "text": master.text,
         "imprints": [a.__dict__ for a in master.imprints], "layout": list(master.layout),
     })
-
-
-def qr_code(campaign: Campaign, language: Language, fmt: Format, master: Master) -> QRCode | None:
-    """The language's QR code, checked to print with modules of at least the minimum size."""
-    if not fmt.has_qr:
-        return None
-    link = qr_link(campaign, language.tag)
-    code = encode(link, campaign.qr.error_correction)
-    smallest = min(module_mm(code, slot.size) for slot in master.slots)
-    if smallest + 1e-9 < campaign.qr.min_module_mm:
-        raise FlyersError(
-            f"campaign.toml [qr] link: {link!r} needs a {code.size}-module code; at {fmt.name}'s "
-            f"qr_size its modules print at {smallest:.2f} mm, below min_module_mm "
-            f"{campaign.qr.min_module_mm} mm; shorten the link or enlarge [formats.{fmt.name}] qr_size"
-        )
-    return code
-
-
-def qr_link(campaign: Campaign, tag: str) -> str:
-    """The link a flyer's QR carries: the language's site page when a site is set."""
-    if campaign.site_url:
-        return f"{campaign.site_url}/{tag}/"
-    return campaign.qr.link_for(tag)
 
 
 def artifact_paths(tag: str, fmt: str, folder: str = "flyers") -> dict[str, str]:
@@ -445,12 +403,6 @@ def write_deliverables(build_plan: Plan, rendered: dict[tuple[str, str], Master]
     if artifacts or (out / MANIFEST).is_file():  # nothing built (every language left out): no output/ at all
         write_manifest(out, artifacts, copy_to_output(campaign, sorted({a.language for a in artifacts}), out))
     return artifacts
-
-
-def qr_alt(catalog: catalogs.LoadedCatalog, link: str) -> str:
-    """The QR code's alternative text in the flyer's language: its caption and its link."""
-    caption = catalog.gettext("Scan for more information and help:") or ""
-    return f"QR: {caption} {link}".replace("  ", " ").strip()
 
 
 def current_paths(campaign: Campaign, languages: tuple[str, ...], formats: tuple[str, ...],

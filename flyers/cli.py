@@ -21,7 +21,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .errors import FlyersError
+from .defaults import DEFAULTS
+from .errors import FlyersError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(stderr=True)
@@ -72,7 +73,7 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Fail if any language cannot be built, or campaign.toml has "
               "an unknown key or section.")
 @click.option("--require-reviewed", is_flag=True, help="Refuse translations not marked reviewed.")
-@click.option("--timeout", type=click.FloatRange(1, 3600), default=180, show_default=True,
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=DEFAULTS.timeout_s, show_default=True,
               help="Seconds one page may take to lay out before the build stops with an error.")
 @handle_errors
 def build(workspace: Path, languages: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
@@ -229,9 +230,9 @@ def check(workspace: Path, out: Path | None, sheets: Path | None) -> None:
 @click.argument("orders", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Package folder (default: WORKSPACE/output/batch/<orders name>); a .zip is written beside it.")
-@click.option("--mode", type=click.Choice(["copies", "sequenced"]), default="copies", show_default=True,
+@click.option("--mode", type=click.Choice(DEFAULTS.modes), default=DEFAULTS.mode, show_default=True,
               help="copies: each distinct sheet once with its copy count; sequenced: every piece, cut-and-stack.")
-@click.option("--sheet", type=click.Choice(["letter", "tabloid", "12x18", "13x19", "a4", "sra3"]), default=None,
+@click.option("--sheet", type=click.Choice(DEFAULTS.sheets), default=None,
               help="Press sheet size (default: 13x19, a4 on SRA3; marks and slug stay 0.375 in inside the edge).")
 @click.option("--lift", type=click.IntRange(1, 100_000), default=None,
               help="Sequenced mode: sheets per guillotine lift, each cut and stacked on its own "
@@ -475,7 +476,6 @@ def translations_review(workspace: Path, language: str, reviewer: str, date_: st
     import datetime as dt
 
     from . import translator
-    from .build import UsageError
 
     campaign, target = _translated_language(workspace, language)
     try:
@@ -491,7 +491,6 @@ def translations_review(workspace: Path, language: str, reviewer: str, date_: st
 
 def _translated_language(workspace: Path, language: str) -> tuple[Any, Any]:
     """The campaign and one of its translated (non-source) languages, or a usage error."""
-    from .build import UsageError
     from .campaign import load_campaign
     from .languages import resolve_all
 

@@ -39,3 +39,9 @@ class RenderError(FlyersError):
 
 class OrdersError(FlyersError):
     """An orders CSV is wrong."""
+
+
+class UsageError(FlyersError):
+    """A command-line choice is wrong (unknown language or format); exit 2."""
+
+    exit_code = 2

@@ -4,7 +4,7 @@ The print cut is PDF/X-4 (bleed, CMYK output intent); the home cut starts
 from a second PDF WeasyPrint writes from the *same* layout as a tagged
 PDF/UA-1 document (structure tree, ``/Lang``, ``DisplayDocTitle``) with the
 output intent and its 194 KB ICC profile removed (see
-:func:`flyers.render.drop_output_intent`).  Writing a laid-out document twice
+:func:`flyers.layout.drop_output_intent`).  Writing a laid-out document twice
 costs tens of milliseconds; laying it out again would cost the whole render.
 
 The QR code is stamped after layout, as for print, but a stamp drawn as a Form
@@ -33,8 +33,8 @@ from typing import Any
 
 import pikepdf
 
+from .model import Slot
 from .qr import QRCode, pdf_operators
-from .render import Slot
 from .stamp import crop_to_trim, finalize, repair_to_unicode
 
 LETTER = (612.0, 792.0)

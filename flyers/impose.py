@@ -20,19 +20,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .defaults import PT, SHEETS
 from .errors import FlyersError
 
-PT = 72.0
-SHEETS: dict[str, tuple[float, float]] = {  # portrait width x height, points
-    "letter": (8.5 * PT, 11 * PT),
-    "tabloid": (11 * PT, 17 * PT),
-    "12x18": (12 * PT, 18 * PT),
-    "13x19": (13 * PT, 19 * PT),
-    "a4": (210 / 25.4 * PT, 297 / 25.4 * PT),
-    "sra3": (320 / 25.4 * PT, 450 / 25.4 * PT),
-}
-DEFAULT_SHEET = {"card": "13x19", "interpreter": "13x19", "half-letter": "13x19", "letter": "13x19",
-                 "a4": "sra3", "tabloid": "13x19"}
 MARK_OFFSET = 0.0625 * PT  # gap between the bleed edge and a mark
 MARK_LENGTH = 0.1875 * PT
 MARK_MARGIN = 0.375 * PT  # room on every side of the block: bleed + offset + mark

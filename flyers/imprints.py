@@ -19,7 +19,8 @@ from .campaign import Campaign
 from .errors import FlyersError
 from .fontstack import FontBook
 from .languages import Language
-from .render import Area, make_environment, render_template
+from .model import Area
+from .templating import make_environment, render_template
 from .typeset import Block, Typesetter
 
 TYPE_BOX = 0.62  # share of the imprint area's height the type box takes (the rest: the serial)

@@ -26,12 +26,15 @@ import zxingcpp
 
 from . import catalogs
 from .campaign import Campaign, Format, load_campaign
+from .defaults import DEFAULTS
 from .errors import FlyersError
 from .files import sha256_file
 from .fontstack import FontBook, load_fonts
 from .languages import Language, SpokenLanguage, resolve_all, resolve_spoken
-from .render import BLEED_IN, UNSPACED_SCRIPTS, PrintOptions, StrictGettext, render_html
+from .model import PrintOptions
+from .qr import qr_link
 from .stamp import page_fonts
+from .templating import UNSPACED_SCRIPTS, StrictGettext, context, make_environment, render_html, visible_text
 
 QR_DPI = 150
 BOX_TOLERANCE_PT = 0.05
@@ -195,8 +198,6 @@ def _contains(stream: list[int], wanted: list[int]) -> bool:
 def expected_sentences(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog,
                        fonts: FontBook, spoken: SpokenLanguage | None = None) -> list[str]:
     """The translated sentences a (language, format) page shows in its body, from its template."""
-    from .render import context, make_environment, visible_text
-
     env, strict = make_environment(campaign, catalog)
     html = env.get_template(fmt.template).render(
         context(campaign, fmt, catalog, fonts, PrintOptions(), fmt.font_size.pt, spoken))
@@ -268,7 +269,7 @@ def _maps_notdef(font: pikepdf.Dictionary) -> bool:
 
 def box_problems(pdf_path: Path, fmt: Format, variant: str) -> list[str]:
     """Trim box = the format's size; print cut has 0.125 in bleed, home cut none."""
-    bleed = BLEED_IN * 72 if variant == "print" else 0.0
+    bleed = DEFAULTS.bleed_in * 72 if variant == "print" else 0.0
     want_trim = [0.0, 0.0, fmt.width.pt, fmt.height.pt]
     want_bleed = [-bleed, -bleed, fmt.width.pt + bleed, fmt.height.pt + bleed]
     problems = []
@@ -740,7 +741,6 @@ def _page_images(path: Path) -> list[Any]:
 
 def check_output(root: Path, out: Path) -> Report:
     """Check every artifact the manifest lists; report problems by file."""
-    from .build import qr_link
 
     campaign = load_campaign(root)
     fonts = load_fonts(campaign.fonts_dir)

@@ -1,4 +1,4 @@
-"""QR codes as vector PDF drawing operators in 100% K.
+"""QR codes: which link a flyer carries, and the code as vector PDF operators in 100% K.
 
 zxing-cpp's encoder (a compiled library, also our decoder in checks) makes the
 module matrix in about 0.2 ms; the matrix becomes a handful of rectangles
@@ -11,9 +11,18 @@ anything about a person.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import zxingcpp
+
+from .errors import FlyersError
+
+if TYPE_CHECKING:  # types only: the campaign and catalogs never need this module's drawing code
+    from .campaign import Campaign, Format
+    from .catalogs import LoadedCatalog
+    from .languages import Language
+    from .model import Master
 
 QUIET_ZONE = 4  # modules of white around the symbol (ISO/IEC 18004)
 MM_PER_PT = 25.4 / 72
@@ -86,3 +95,48 @@ def pdf_operators(code: QRCode, x: float, y: float, size: float) -> bytes:
     origin_y = y + QUIET_ZONE * scale
     return (b"q 0 0 0 1 k %.4f 0 0 %.4f %.3f %.3f cm " % (scale, scale, origin_x, origin_y)
             + module_operators(code) + b" f Q\n")
+
+
+# --- the link policy: which link a flyer's QR carries, and whether it may print ---------
+
+
+def qr_link(campaign: Campaign, tag: str) -> str:
+    """The link a flyer's QR carries: the language's site page when a site is set."""
+    if campaign.site_url:
+        return f"{campaign.site_url}/{tag}/"
+    return campaign.qr.link_for(tag)
+
+
+def qr_code(campaign: Campaign, language: Language, fmt: Format, master: Master) -> QRCode | None:
+    """The language's QR code, checked to print with modules of at least the minimum size."""
+    if not fmt.has_qr:
+        return None
+    link = qr_link(campaign, language.tag)
+    code = encode(link, campaign.qr.error_correction)
+    smallest = min(module_mm(code, slot.size) for slot in master.slots)
+    if smallest + 1e-9 < campaign.qr.min_module_mm:
+        raise FlyersError(
+            f"campaign.toml [qr] link: {link!r} needs a {code.size}-module code; at {fmt.name}'s "
+            f"qr_size its modules print at {smallest:.2f} mm, below min_module_mm "
+            f"{campaign.qr.min_module_mm} mm; shorten the link or enlarge [formats.{fmt.name}] qr_size"
+        )
+    return code
+
+
+def qr_alt(catalog: LoadedCatalog, link: str) -> str:
+    """The QR code's alternative text in the flyer's language: its caption and its link."""
+    caption = catalog.gettext("Scan for more information and help:") or ""
+    return f"QR: {caption} {link}".replace("  ", " ").strip()
+
+
+def refuse_placeholder_link(campaign: Campaign, formats: tuple[str, ...]) -> None:
+    """A generic workspace's QR leads to a placeholder: refuse to print it."""
+    if campaign.site_url or not campaign.qr.is_placeholder:
+        return
+    with_qr = [name for name in formats if campaign.formats[name].has_qr]
+    if with_qr:
+        raise FlyersError(
+            f"{campaign.root / 'campaign.toml'}: [qr] link: {campaign.qr.link!r} is the placeholder of a new "
+            f"workspace; set it (and [qr] display) to your campaign's page before printing "
+            f"{', '.join(with_qr)}"
+        )

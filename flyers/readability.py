@@ -157,7 +157,8 @@ def measure_campaign(root: Path) -> list[BlockScore]:
     from .campaign import load_campaign
     from .fontstack import load_fonts
     from .languages import resolve
-    from .render import PrintOptions, render_html
+    from .model import PrintOptions
+    from .templating import render_html
 
     campaign = load_campaign(root)
     fonts = load_fonts(campaign.fonts_dir)

@@ -31,16 +31,18 @@ from markupsafe import Markup, escape
 
 from . import audio as readings
 from . import catalogs
-from .build import CACHE_DIR, MANIFEST, BuildRequest, BuildResult, build, qr_link
+from .build import CACHE_DIR, MANIFEST, BuildRequest, BuildResult, build
 from .campaign import LENGTH_RE, Campaign, Format, load_campaign, source_date
 from .errors import FlyersError, RenderError
 from .files import sha256_bytes, write_bytes, write_text
 from .fontstack import FontBook, load_fonts
 from .home import SHEETS
 from .languages import Language, resolve_all
-from .qr import encode
-from .render import PrintOptions, context, font_fix, make_environment, render_template, visible_text
+from .model import PrintOptions
+from .qr import encode, qr_link
+from .render import font_fix
 from .sitefonts import Faces, bold_text, page_faces
+from .templating import context, make_environment, render_template, visible_text
 
 SITE_DIR = "site"  # under the build's output folder
 MARKER = ".kyr-flyers-site"  # proves a folder is ours before stale files are removed

@@ -20,10 +20,10 @@ from typing import Any
 
 from .errors import FlyersError
 from .files import sha256_bytes, write_text
+from .model import Master
 from .orders import Distributor
 from .packing import boxes_of
 from .printspec import PrintSpec
-from .render import Master
 
 INKS = ("Cyan", "Magenta", "Yellow", "Black")
 LIFT_IN = 3.0  # a guillotine's usual lift: the stack height it cuts at once

@@ -326,9 +326,10 @@ def packet_rows(campaign: Campaign, language: Language) -> list[PacketRow]:
     """Every sentence with its translation, where it appears, and its review state."""
     from .fontstack import load_fonts
     from .languages import resolve
+    from .model import PrintOptions
     from .readability import blocks
-    from .render import PrintOptions, make_environment, render_template
-    from .render import context as page_context
+    from .templating import context as page_context
+    from .templating import make_environment, render_template
 
     fonts = load_fonts(campaign.fonts_dir)
     source = catalogs.load(campaign, resolve(campaign.source_language, campaign))
@@ -359,7 +360,7 @@ def packet_pdf(campaign: Campaign, language: Language, pages: list[Path], missin
     import pikepdf
 
     from .fontstack import load_fonts
-    from .render import html_job_pdf
+    from .layout import html_job_pdf
 
     catalog = catalogs.combined(campaign, language)
     review_state = catalogs.load(campaign, language).review

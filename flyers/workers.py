@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .defaults import DEFAULTS
 from .errors import FlyersError, RenderError
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-DEFAULT_TIMEOUT_S = 180.0
 DEFAULT_MEMORY_MB = 6000
 
 
@@ -43,7 +43,7 @@ def worker_count(jobs: int) -> int:
 
 
 def run_jobs(function: Callable[[T], R], jobs: Iterable[T], fontconfig_file: Path,
-             labels: list[str], timeout_s: float = DEFAULT_TIMEOUT_S,
+             labels: list[str], timeout_s: float = DEFAULTS.timeout_s,
              memory_mb: int = DEFAULT_MEMORY_MB,
              on_done: Callable[[int], None] | None = None) -> Iterator[tuple[int, R]]:
     """Run ``function`` over ``jobs`` in worker processes; yield (index, result) as done.

@@ -137,7 +137,8 @@ def test_arabic_flyer_is_right_to_left_with_phone_numbers_in_order(sample_build:
 
 
 def test_html_of_every_page_carries_lang_and_dir(sample_build: Path) -> None:
-    from flyers.render import PrintOptions, render_html
+    from flyers.model import PrintOptions
+    from flyers.templating import render_html
 
     campaign = load_campaign(sample_build)
     fonts = load_fonts(campaign.fonts_dir)

@@ -254,7 +254,8 @@ def test_a_name_from_campaign_toml_is_spelled_per_language_and_only_it_goes_fuzz
     from flyers import catalogs
     from flyers.fontstack import load_fonts
     from flyers.languages import resolve
-    from flyers.render import PrintOptions, context
+    from flyers.model import PrintOptions
+    from flyers.templating import context
 
     assert run_cli("translations", "update", "-w", str(workspace)).returncode == 0
     po = workspace / "translations/ru/LC_MESSAGES/messages.po"

@@ -19,7 +19,7 @@ from flyers.campaign import load_campaign
 from flyers.errors import RenderError
 from flyers.fontstack import font_weight, fontconfig_file, load_fonts
 from flyers.languages import resolve_all
-from flyers.render import drop_doubled_stops, render_html, time_markup, typeset
+from flyers.templating import drop_doubled_stops, render_html, time_markup, typeset
 
 from .conftest import ROOT, SAMPLE_LANGUAGES, copy_workspace, run_cli
 
@@ -135,7 +135,7 @@ def test_no_doubled_full_stop_after_a_time() -> None:
     campaign = load_campaign(ROOT)
     languages = resolve_all(campaign)
     from flyers import catalogs
-    from flyers.render import PrintOptions
+    from flyers.model import PrintOptions
 
     fonts = load_fonts(campaign.fonts_dir)
     for tag in ("el", "sq"):

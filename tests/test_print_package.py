@@ -21,8 +21,9 @@ from PIL import Image
 from flyers import preflight
 from flyers.batch import BatchRequest, run_batch, sequence
 from flyers.campaign import load_campaign
+from flyers.defaults import DEFAULTS, PT
 from flyers.errors import FlyersError
-from flyers.impose import DEFAULT_SHEET, EDGE, PT, cut_and_stack, layout, simulate_cut
+from flyers.impose import EDGE, cut_and_stack, layout, simulate_cut
 from flyers.orders import read_orders
 
 from .conftest import ROOT, copy_workspace, run_cli, tool
@@ -299,7 +300,7 @@ def test_default_sheets_put_the_job_on_one_size() -> None:
     """Letter 2-up, half-letter 4-up, cards 21-up, all on 13x19 with marks inside the safe edge."""
     expected = {"letter": (612, 792, 2), "half-letter": (396, 612, 4), "card": (252, 144, 21)}
     for fmt, (width, height, up) in expected.items():
-        sheet = layout(DEFAULT_SHEET[fmt], width, height, 9, duplex=fmt == "card")
+        sheet = layout(DEFAULTS.sheet_for(fmt), width, height, 9, duplex=fmt == "card")
         assert (sheet.sheet, sheet.per_sheet) == ("13x19", up)
     with pytest.raises(FlyersError, match=r"0\.375 in inside a 12x18 sheet"):
         layout("12x18", 11 * 72, 17 * 72, 9, duplex=False)

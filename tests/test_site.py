@@ -613,7 +613,7 @@ def test_flyer_qr_leads_to_its_language_page(built: Built, server: SiteServer, p
 
 
 def test_default_campaign_qr_still_leads_to_nyc_gov() -> None:
-    from flyers.build import qr_link
+    from flyers.qr import qr_link
 
     campaign = load_campaign(ROOT)
     assert campaign.site_url == ""

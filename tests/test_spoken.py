@@ -20,7 +20,8 @@ from flyers.campaign import load_campaign
 from flyers.errors import ConfigError
 from flyers.fontstack import load_fonts
 from flyers.languages import ENGLISH_AM_PM_RE, SPOKEN_FILE, Language, resolve_all, resolve_spoken, spoken_data
-from flyers.render import PrintOptions, render_html
+from flyers.model import PrintOptions
+from flyers.templating import render_html
 
 from .conftest import ROOT, copy_workspace
 

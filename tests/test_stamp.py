@@ -14,8 +14,8 @@ import pytest
 
 from flyers import preflight
 from flyers.build import BuildRequest, masters, plan
-from flyers.render import Master
-from flyers.stamp import SERIAL_CHARS, Piece, write_pieces
+from flyers.model import Master, Piece
+from flyers.vdp import SERIAL_CHARS, write_pieces
 
 from .conftest import copy_workspace
 

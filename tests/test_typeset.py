@@ -38,9 +38,9 @@ from flyers.errors import FlyersError
 from flyers.fontstack import load_fonts
 from flyers.imprints import imprint_texts, make_imprints
 from flyers.languages import Language, resolve_all
-from flyers.render import Area
-from flyers.stamp import Geometry, imprint_operators
+from flyers.model import Area
 from flyers.typeset import Typesetter
+from flyers.vdp import Geometry, imprint_operators
 
 from .conftest import ROOT
 

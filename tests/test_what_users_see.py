@@ -29,7 +29,7 @@ from flyers.errors import CatalogError
 from flyers.files import sha256_file
 from flyers.fontstack import load_fonts
 from flyers.languages import resolve
-from flyers.render import StrictGettext
+from flyers.templating import StrictGettext
 
 from .conftest import ROOT, SAMPLE_LANGUAGES, copy_workspace, own_core_catalog, run_cli
 from .test_batch import qr_by_slot

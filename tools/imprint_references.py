@@ -29,8 +29,10 @@ from flyers.build import CACHE_DIR, BuildRequest, masters, plan
 from flyers.campaign import Campaign, load_campaign, source_date
 from flyers.fontstack import FontBook, fontconfig_file
 from flyers.languages import Language, resolve_all
-from flyers.render import Area, imprint_job_pdf, make_environment, render_template
-from flyers.stamp import Geometry, imprint_operators, page_boxes
+from flyers.layout import cropped_job_pdf
+from flyers.model import Area
+from flyers.templating import make_environment, render_template
+from flyers.vdp import Geometry, imprint_operators, page_boxes
 from flyers.workers import run_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +75,7 @@ def weasyprint_imprints(campaign: Campaign, fonts: FontBook, languages: dict[str
         variants=variants, date=source_date(campaign).isoformat())
     conf = fontconfig_file(fonts, campaign.root / CACHE_DIR)
     jobs = [(html, str(campaign.templates_dir), str(campaign.root), False)]
-    return dict(run_jobs(imprint_job_pdf, jobs, conf, ["imprints"]))[0]
+    return dict(run_jobs(cropped_job_pdf, jobs, conf, ["imprints"]))[0]
 
 
 def area_pdf(imprint_pdf: bytes, index: int, area: Area) -> bytes:
