@@ -242,6 +242,12 @@ _LAST_SPACE = re.compile(
     r"[ ](?=(?:<[^>]+>)*[^\s<>]{1,16}(?:<[^>]+>)*\s*</(?:li|p|h1|h2|h3|figcaption)>)"
 )
 _HANGUL_PAIR = re.compile(r"(?<=[\uac00-\ud7a3])(?=[\uac00-\ud7a3])")
+# Chinese and Japanese: full-width punctuation carries its own space, so a space a
+# translator typed after it shows as a gap; and a block's last line is never one
+# character ("す。" alone): its last three characters are joined.
+HAN_SCRIPTS = {"Hans", "Hant", "Jpan"}
+_SPACE_AFTER_FULL_STOP = re.compile(r"(?<=[。！？：；、，])[ ]+(?=[^\s<])")
+_HAN_LAST = re.compile(r"(?<=[^\s<>])(?=[^\s<>]{1,2}(?:<[^>]+>)*\s*</(?:li|p|h1|h2|h3|figcaption)>)")
 
 
 def typeset(html: str, script: str) -> str:
@@ -250,14 +256,18 @@ def typeset(html: str, script: str) -> str:
     * A paragraph or bullet never ends on one word alone: the space before its
       last word becomes a no-break space (not where words are not space-separated).
     * Korean breaks only between words (CSS ``word-break: keep-all``, which
-      WeasyPrint lacks): a WORD JOINER between Hangul syllables.  Both are
-      invisible in the PDF's text.
+      WeasyPrint lacks): a WORD JOINER between Hangul syllables.
+    * Chinese and Japanese: no space after full-width punctuation, and a WORD
+      JOINER between a block's last three characters, so no line holds one alone.
+    The joiners are invisible in the PDF's text.
     """
     head, sep, body = html.partition("<body")
     if script not in UNSPACED_SCRIPTS:
         body = _LAST_SPACE.sub("\u00a0", body)
     if script == "Kore":
         body = _HANGUL_PAIR.sub("\u2060", body)
+    if script in HAN_SCRIPTS:
+        body = _HAN_LAST.sub("\u2060", _SPACE_AFTER_FULL_STOP.sub("", body))
     return head + sep + body
 
 

@@ -153,8 +153,16 @@ def test_typeset_ties_the_last_word_and_keeps_korean_words_whole() -> None:
     out = typeset(html, "Latn")
     assert "<li>Do not run\u00a0away.</li>" in out and "<b>311</b>\u00a0now</p>" in out
     assert "<title>a b</title>" in out  # only the body
-    assert typeset(html, "Hans") == html
+    assert "\u00a0" not in typeset(html, "Hans")  # no tie where words are not space-separated
     assert "있\u2060습\u2060니\u2060다\u00a0서\u2060명" in typeset("<body><p>있습니다 서명</p></body>", "Kore")
+
+
+def test_chinese_and_japanese_blocks_never_end_on_one_character() -> None:
+    """The page review found "す。" and "门。" alone on last lines, and gaps after "。"."""
+    out = typeset("<body><li>不要开门。 请他们出示。</li><p>スキャンしてください：</p></body>", "Jpan")
+    assert "<li>不要开门。请他们出\u2060示\u2060。</li>" in out
+    assert "さ\u2060い\u2060：</p>" in out
+    assert typeset("<body><p>门。 请</p></body>", "Latn") == "<body><p>门。\u00a0请</p></body>"
 
 
 def test_contact_sheet_shows_every_language(sample_build: Path, tmp_path: Path) -> None:
