@@ -114,10 +114,14 @@ def context(campaign: Campaign, fmt: Format, catalog: LoadedCatalog, fonts: Font
     """
     language = catalog.language
     contacts = _contacts(campaign, catalog)
+    # The piece's own code on its version line: a spoken language's card says "yo",
+    # not the "en" of the English catalog it is written from (a print shop sorts by it).
+    piece_tag = spoken.tag if spoken is not None else language.tag
     spoken = spoken or default_spoken(campaign, language)
     return {
         "campaign": campaign,
         "spoken": spoken,
+        "piece": {"tag": piece_tag},
         "english": {"article": indefinite_article(spoken.english_name)},
         "language": {
             "tag": language.tag,

@@ -163,6 +163,10 @@ def test_spoken_languages_get_their_own_cards(cards: Path) -> None:
     assert "spoken/ta/kyr-ta-card.pdf" not in by_path
     assert by_path["spoken/ta/kyr-ta-interpreter.pdf"]["language"] == "en"
     assert "I speak Tamil. I need a Tamil interpreter." in _text(out / "spoken/ta/kyr-ta-interpreter.pdf")
+    # Its version line names the piece (a shop sorts by it), not the English it is written in.
+    assert "2026.11 · ta" in _text(out / "spoken/ta/kyr-ta-interpreter.pdf")
+    assert "2026.11 · en" not in _text(out / "spoken/ta/kyr-ta-interpreter.pdf")
+    assert "2026.11 · mam" in mam
     fonts = load_fonts(cards / "fonts")
     tamil = Language("ta", "ta", "Tamil", "தமிழ்", "ltr", "Taml", "ta")
     assert preflight.missing_by_glyphs(out / "spoken/ta/kyr-ta-interpreter.pdf", ["தமிழ்"], tamil, fonts) == []
