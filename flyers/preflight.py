@@ -332,7 +332,8 @@ def decode_qr(pdf_path: Path, page_index: int = 0, dpi: int = QR_DPI) -> list[st
 # uses for nearly every glyph) is taken off, so a word stepping down its
 # baseline stays on its line.
 
-LAYOUT_RULES = "layout-4"  # part of every master's cache key: change it when the checks, the size search or typeset() change
+# Part of every master's cache key: change it when the checks, the size search or typeset() change.
+LAYOUT_RULES = "layout-4"
 DEFAULT_SAFE_MARGIN_PT = 9.0
 TOUCH_PT = 0.3  # ink boxes must overlap by more than this (both ways) to collide
 SAFE_TOLERANCE_PT = 0.05
