@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--format", default="letter")
     args = parser.parse_args()
     master, master_seconds = master_for(args.lang, args.format)
-    base_size = len(build_base([master.pdf], None, FONT, "bench")[0])
+    base_size = len(build_base([master.pdf], FONT, "bench")[0])
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "pieces.pdf"
         pieces = (Piece(0, link(i), None, i + 1) for i in range(args.pieces))

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from . import __version__, catalogs
 from .build import CACHE_DIR, BuildRequest, file_digest, masters, plan
 from .build import pieces as master_pieces
 from .campaign import Campaign, load_campaign, source_date
+from .content import Geometry
 from .defaults import DEFAULTS, PT
 from .errors import FlyersError
 from .files import (
@@ -51,23 +53,23 @@ from .impose import (
     lifts,
     slug_origin,
 )
-from .imprints import Imprints, imprint_texts, make_imprints
+from .imprints import ImprintSetter, imprint_texts
 from .languages import Language, resolve, resolve_all
 from .layout import html_job_pdf
-from .model import Master, Piece, Placement
+from .model import Area, Master, Piece, Placement
 from .orders import Distributor, Order, distributors, read_orders
 from .packing import Background, DocumentsJob
 from .pdfvt import Group, Record, stream_vt
-from .pdfwriter import PageBoxes, stream_pages
+from .pdfwriter import PageBoxes
 from .prepress import REGISTERED, SlugFont, finish_base, label_baseline, label_operators, slug_font, slug_operators
 from .printspec import PrintSpec, load_print_spec
 from .progress import Report, Steps, check_plan, nothing_left_behind
 from .qr import qr_link
 from .ticket import default_lift, extend_job
 from .typeset import Typesetter
-from .vdp import PageJob, build_base, geometry, page_boxes, render_pages
+from .vdp import ImprintOps, LineForms, PageJob, build_base, geometry, page_boxes, render_pages, write_pages
 from .workers import run_jobs
-from .xjdf import xjdf
+from .xjdf import write_xjdf
 
 BATCH_KEYS = "batches"  # under .cache/: which inputs made each finished package
 SERIAL_FONT = "NotoSans-Regular.ttf"
@@ -182,18 +184,23 @@ def _print_package(request: BatchRequest, campaign: Campaign, spec: PrintSpec, p
                    steps: Steps, documents: Background) -> BatchResult:
     """Print files, proof, ticket and checksums, while ``documents`` makes the packing lists."""
     wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
-    imprint_pdfs = _imprints(campaign, fonts, languages, orders, rendered, steps)
-    files = [_print_file(request, campaign, fmt, orders, rendered, imprint_pdfs[fmt], folder, profile.name,
+    imprints = _Imprints(fonts, imprint_texts(campaign), languages)
+    _check_imprints(imprints, orders, request.orders, steps)
+    font = campaign.fonts_dir / SERIAL_FONT
+    bases = {fmt: build_base([rendered[(t, fmt)].pdf for t in _format_masters(orders, fmt, rendered)], font,
+                             f"{fmt}-{request.mode}") for fmt in wanted_formats}
+    files = [_print_file(request, campaign, fmt, orders, rendered, bases[fmt], imprints, folder, profile.name,
                          request.lift or default_lift(spec, fmt), steps) for fmt in wanted_formats]
     steps("proof", 0, 1)
-    _proof(campaign, orders, rendered, imprint_pdfs, folder, languages, profile.name, request.orders.stem)
+    _proof(campaign, orders, rendered, bases, imprints, folder, languages, profile.name, request.orders.stem)
     steps("proof", 1, 1)
     job = _job(campaign, request, orders, groups, files, profile)
     extend_job(job, spec, groups, {fmt: [rendered[(t, fmt)] for t in _format_masters(orders, fmt, rendered)]
                                    for fmt in wanted_formats}, campaign.root / CACHE_DIR / "inks")
     write_json(folder / "job.json", job)
     _documents(campaign, fonts, job, groups, folder, date)
-    write_bytes(folder / "job.xjdf", xjdf(job, groups, date.isoformat()))
+    with atomic_open(folder / "job.xjdf") as handle:
+        write_xjdf(handle, job, groups, date.isoformat())
     documents.wait(steps, steps.check)
     _checksums(folder, steps)
     zip_path = folder.with_suffix(".zip")
@@ -264,25 +271,41 @@ def distributor_link(campaign: Campaign, tag: str, distributor_id: str) -> str:
 # --- imprints -----------------------------------------------------------------------------
 
 
-def _imprint_variants(orders: list[Order], fmt: str) -> list[tuple[str, str, str]]:
-    """(distributor_id, name, language) for each order line of one format, in file order."""
-    return [(o.distributor_id, o.distributor_name, o.language) for o in orders if o.format == fmt]
+@dataclass(frozen=True)
+class _Imprints:
+    """What sets the imprints ("Shared by NAME") of a print file's order lines: a fresh
+    typesetter per file, so each file's glyph forms are the ones it draws (see imprints.py)."""
+
+    fonts: FontBook
+    texts: Callable[[Language], tuple[str, str]]
+    languages: dict[str, Language]
+
+    def for_file(self, lines: list[Order]) -> tuple[Typesetter, ImprintOps]:
+        typesetter = Typesetter(self.fonts)
+        setter = ImprintSetter(typesetter, self.texts)
+
+        def imprint(line: int, area: Area) -> bytes:
+            order = lines[line]
+            return setter.operators(order.distributor_name, self.languages[order.language], area)
+
+        return typesetter, imprint
 
 
-def _imprints(campaign: Campaign, fonts: FontBook, languages: dict[str, Language], orders: list[Order],
-              rendered: dict[tuple[str, str], Master], steps: Steps) -> dict[str, Imprints]:
-    """Per format, an imprint per order line ("Shared by NAME"), shaped by HarfBuzz (see imprints.py)."""
-    texts = imprint_texts(campaign)
-    result: dict[str, Imprints] = {}
+def _check_imprints(imprints: _Imprints, orders: list[Order], source: Path, steps: Steps) -> None:
+    """Every imprint can be set, checked before any file is written (they are typeset
+    as the sheets are drawn)."""
+    setter = ImprintSetter(Typesetter(imprints.fonts), imprints.texts)
     for fmt in dict.fromkeys(o.format for o in orders):
-        first = next(m for (t, f), m in rendered.items() if f == fmt)
-        area = first.imprints[0] if first.imprints else None
-        # Each language's master has its own imprint area: set the imprint for that one.
-        areas = {t: m.imprints[0] if m.imprints else None for (t, f), m in rendered.items() if f == fmt}
-        lines = [(name, languages[tag]) for _, name, tag in _imprint_variants(orders, fmt)]
-        result[fmt] = make_imprints(Typesetter(fonts), steps.counted(f"imprints ({fmt})", lines, len(lines)),
-                                    area, texts, areas)
-    return result
+        lines = [o for o in orders if o.format == fmt]
+        checked: set[tuple[str, str]] = set()
+        for order in steps.counted(f"imprints ({fmt})", lines, len(lines), every=5000):
+            key = (order.distributor_name, order.language)
+            if key not in checked:
+                checked.add(key)
+                try:
+                    setter.check(order.distributor_name, imprints.languages[order.language])
+                except FlyersError as exc:
+                    raise FlyersError(f"{source}:{order.line}: column distributor_name: {exc}") from None
 
 
 def _render_html(campaign: Campaign, fonts: FontBook, jobs: list[tuple[str, str, str, bool]],
@@ -306,8 +329,8 @@ def _format_masters(orders: list[Order], fmt: str, rendered: dict[tuple[str, str
 
 
 def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: list[Order],
-                rendered: dict[tuple[str, str], Master], imprints: Imprints, folder: Path,
-                profile_name: str, lift: int | None, steps: Steps) -> PrintFile:
+                rendered: dict[tuple[str, str], Master], raw: tuple[bytes, tuple[float, ...]], imprints: _Imprints,
+                folder: Path, profile_name: str, lift: int | None, steps: Steps) -> PrintFile:
     """Impose one format's pieces and write its print file."""
     tags = _format_masters(orders, fmt, rendered)
     format_masters = [rendered[(t, fmt)] for t in tags]
@@ -316,10 +339,10 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     sheet = layout(request.sheet or DEFAULTS.sheet_for(fmt), spec.width.pt, spec.height.pt,
                    DEFAULTS.bleed_in * PT, duplex=format_masters[0].pages == 2)
     font = campaign.fonts_dir / SERIAL_FONT
-    raw_base, advances = build_base([m.pdf for m in format_masters], imprints, font, f"{fmt}-{request.mode}")
+    raw_base, advances = raw
     title = f"{campaign.name} — {request.orders.stem} — {fmt}, {request.mode}"
     base = finish_base(raw_base, title, profile_name, font)
-    shape = geometry(format_masters, campaign.qr.error_correction, advances, imprints.boxes())
+    shape = geometry(format_masters, campaign.qr.error_correction, advances)
     lines = [o for o in orders if o.format == fmt]
     result = PrintFile(path=f"print/{fmt}-{request.mode}.pdf", format=fmt, layout=sheet, languages=tags)
     slug = _Slug(f"{campaign.name} | {request.orders.stem} | {result.path.removeprefix('print/')}", slug_font(font))
@@ -334,21 +357,22 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     boxes = PageBoxes((0, 0, sheet.width, sheet.height), (0, 0, sheet.width, sheet.height),
                       (0, 0, sheet.width, sheet.height))
     jobs = ((placements, marks, boxes) for placements, marks in pages)
+    typesetter, imprint = imprints.for_file(lines)
     with atomic_open(folder / result.path) as handle:
-        written = steps.counted(f"sheets ({fmt})", render_pages(jobs, shape), count, every=2000)
-        stream_pages(handle, base, written, count)
+        written = render_pages(jobs, shape, LineForms(shape, len(lines), imprint))
+        write_pages(handle, base, steps.counted(f"sheets ({fmt})", written, count, every=2000), count, typesetter)
     result.sha256 = sha256_file(folder / result.path)
     if request.mode == "sequenced":
         vt_base = finish_base(raw_base, f"{title}, PDF/VT-1 pieces", profile_name, font,
                               vt_date=source_date(campaign).isoformat())
-        result.vt = _vt_file(campaign, lines, rendered, fmt, first_page, vt_base, shape, folder,
+        result.vt = _vt_file(campaign, lines, rendered, fmt, first_page, vt_base, shape, imprints, folder,
                              f"print/{fmt}-sequenced-vt.pdf", f"{request.orders.stem} {fmt}")
     return result
 
 
 def _vt_file(campaign: Campaign, lines: list[Order], rendered: dict[tuple[str, str], Master], fmt: str,
-             first_page: dict[str, int], base: bytes, shape: Any, folder: Path, path: str, job: str,
-             ) -> dict[str, Any]:
+             first_page: dict[str, int], base: bytes, shape: Geometry, imprints: _Imprints, folder: Path,
+             path: str, job: str) -> dict[str, Any]:
     """The PDF/VT-1 pieces file: every piece 1-up with its bleed, in packing order (the same
     order and serials as the imposed file), one part per distributor and per piece."""
     pieces = sequence(lines)
@@ -368,8 +392,10 @@ def _vt_file(campaign: Campaign, lines: list[Order], rendered: dict[tuple[str, s
         for page in range(master.pages):
             piece = Piece(first_page[order.language] + page, link, index_of[id(order)], number + 1)
             jobs.append(((Placement(piece),), b"", boxes[order.language][page]))
+    typesetter, imprint = imprints.for_file(lines)
     with atomic_open(folder / path) as handle:
-        stream_vt(handle, base, render_pages(jobs, shape), len(jobs), groups, records, job)
+        stream_vt(handle, base, render_pages(jobs, shape, LineForms(shape, len(lines), imprint)), len(jobs),
+                  groups, records, job, typesetter)
     return {"path": path, "pages": len(jobs), "records": len(records), "parts": len(groups),
             "sha256": sha256_file(folder / path)}
 
@@ -465,8 +491,8 @@ PROOF_BAND = 0.85 * PT  # under each proof page's bleed: its label and approval 
 
 
 def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, str], Master],
-           imprints: dict[str, Imprints], folder: Path, languages: dict[str, Language], profile_name: str,
-           job_name: str) -> None:
+           bases: dict[str, tuple[bytes, tuple[float, ...]]], imprints: _Imprints, folder: Path,
+           languages: dict[str, Language], profile_name: str, job_name: str) -> None:
     """proof.pdf: each distinct variant once, 1-up with bleed, per format in file order, each page
     labelled (distributor, language, format, side, quantity) with an approval block under it.
     A plan of more than PROOF_ALL_LINES lines gets a sample (see ``proof_sample``)."""
@@ -484,9 +510,10 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
         format_masters = [rendered[(t, fmt)] for t in tags]
         first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
         boxes = {t: page_boxes(rendered[(t, fmt)].pdf) for t in tags}
-        typesetter = imprints[fmt].typesetter
+        lines = [o for o in orders if o.format == fmt]
+        typesetter, imprint = imprints.for_file(lines)
         jobs: list[PageJob] = []
-        for index, order in enumerate(o for o in orders if o.format == fmt):
+        for index, order in enumerate(lines):
             if id(order) not in chosen:
                 continue
             link = distributor_link(campaign, order.language, order.distributor_id)
@@ -509,15 +536,14 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
                                    x1 - x0 - 8, font)
                 jobs.append(((Placement(piece),), ops,
                              PageBoxes((x0, y0 - PROOF_BAND, x1, y1), page_box.trim, page_box.bleed)))
-        # The base after the labels: their names' glyphs become forms with the imprints'.
-        base, advances = build_base([m.pdf for m in format_masters], imprints[fmt],
-                                    campaign.fonts_dir / SERIAL_FONT, f"proof-{fmt}")
-        base = finish_base(base, f"{campaign.name} — {job_name} — proof", profile_name,
+        raw_base, advances = bases[fmt]
+        base = finish_base(raw_base, f"{campaign.name} — {job_name} — proof", profile_name,
                            campaign.fonts_dir / SERIAL_FONT)
-        shape = geometry(format_masters, campaign.qr.error_correction, advances, imprints[fmt].boxes())
+        shape = geometry(format_masters, campaign.qr.error_correction, advances)
         part = folder / f".proof-{fmt}.pdf"
-        with atomic_open(part) as handle:
-            stream_pages(handle, base, render_pages(jobs, shape), len(jobs))
+        with atomic_open(part) as handle:  # the labels' name glyphs are written with the imprints'
+            write_pages(handle, base, render_pages(jobs, shape, LineForms(shape, len(lines), imprint)), len(jobs),
+                        typesetter)
         parts.append(part)
     _concatenate(parts, folder / "proof.pdf")
 
@@ -667,7 +693,8 @@ def _zip(folder: Path, target: Path, date: dt.datetime) -> None:
             info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, path.read_bytes())
+            with path.open("rb") as data, archive.open(info, "w") as member:  # a print file may be 1 GB
+                shutil.copyfileobj(data, member, 1 << 20)
 
 
 def orders_for_campaign(campaign: Campaign) -> Path:

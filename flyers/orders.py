@@ -49,7 +49,7 @@ class ShipTo(NamedTuple):
         return [line for line in (self.address, place, self.country) if line]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a national plan holds 100,000 of them, here and in the packing worker
 class Order:
     """One line of the orders file."""
 
@@ -63,7 +63,7 @@ class Order:
     ship_to: ShipTo = field(default_factory=ShipTo)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Distributor:
     """A distributor and its lines, in file order."""
 

@@ -23,8 +23,9 @@ import pikepdf
 from .files import atomic_open
 from .languages import Language
 from .orders import Distributor, Order
-from .pdfwriter import PageBoxes, PageStreamer
+from .pdfwriter import PageBoxes
 from .typeset import Block, Typesetter
+from .vdp import Rendered, write_pages
 
 PT = 72.0
 LETTER = (8.5 * PT, 11 * PT)
@@ -47,7 +48,7 @@ class Line:
 class TextWriter:
     """Text blocks in any script drawn at positions on a page, with a cache for repeated text.
 
-    The glyphs it uses become forms when the typesetter's ``glyph_forms`` runs,
+    The glyphs it uses become forms when the typesetter's ``glyph_objects`` runs,
     so text must be set before the document's resources are written."""
 
     def __init__(self, typesetter: Typesetter, english: Language) -> None:
@@ -63,7 +64,7 @@ class TextWriter:
         block = self.cache.get(key)
         if block is None:
             block = self.typesetter.fit([(text, False)], lang, size, width, 1.2, align, 0.0, bold)
-            if len(self.cache) < 20000:
+            if len(self.cache) < 2000:  # the repeated words; names come once each
                 self.cache[key] = block
         colour = b"0 0 0 %s k" % _n(grey)
         ops = block.ops.replace(b"0 0 0 1 k", colour, 1)
@@ -90,37 +91,13 @@ def _base(title: str) -> bytes:
         return out.getvalue()
 
 
-def _glyph_objects(typesetter: Typesetter, streamer: PageStreamer) -> tuple[list[tuple[int, bytes]], int]:
-    """Every glyph form, then the resources dictionary naming them, numbered after the
-    pages (they are known only then); returns them and the resources' number."""
-    objects: list[tuple[int, bytes]] = []
-    refs: list[bytes] = []
-    with pikepdf.new() as scratch:
-        forms = typesetter.glyph_forms(scratch)
-        first = streamer.reserve(len(forms) + 1)
-        for index, (name, form) in enumerate(forms.items()):
-            data = zlib.compress(form.read_bytes(), 6)
-            matrix = b"%.8f 0 0 %.8f 0 0" % (float(form.Matrix[0]), float(form.Matrix[3]))
-            bbox = b" ".join(_n(float(v)) for v in form.BBox)
-            objects.append((first + index, b"<< /Type /XObject /Subtype /Form /BBox [%s] /Matrix [%s] "
-                            b"/Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream"
-                            % (bbox, matrix, len(data), data)))
-            refs.append(b"%s %d 0 R" % (name.encode(), first + index))
-    resources = first + len(forms)
-    objects.append((resources, b"<< /XObject << %s >> >>" % b" ".join(refs)))
-    return objects, resources
-
-
 def _stream(path: Path, title: str, typesetter: Typesetter, pages: Iterator[bytes], count: int,
             size: tuple[float, float]) -> None:
     box = (0.0, 0.0, size[0], size[1])
     boxes = PageBoxes(box, box, box)
     with atomic_open(path) as handle:
-        streamer = PageStreamer(handle, _base(title), count)
-        for content in pages:
-            streamer.add(zlib.compress(content, 6), boxes)
-        objects, resources = _glyph_objects(typesetter, streamer)
-        streamer.finish(objects, resources=resources)
+        write_pages(handle, _base(title), (Rendered(zlib.compress(content, 6), boxes) for content in pages),
+                    count, typesetter)
 
 
 # --- packing lists ---------------------------------------------------------------------------

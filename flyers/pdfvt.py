@@ -17,7 +17,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from .pdfwriter import PageBoxes, PageStreamer
+from .pdfwriter import PageStreamer
+from .typeset import Typesetter
+from .vdp import Rendered, write_pages
 
 LEVELS = (b"/Job", b"/Distributor", b"/Piece")
 RECORD_LEVEL = 2  # pieces are the records a RIP imposes
@@ -101,11 +103,7 @@ class PartTree:
                                        group.pieces))
 
 
-def stream_vt(handle: IO[bytes], base: bytes, pages: Iterable[tuple[bytes, PageBoxes]], count: int,
-              groups: list[Group], records: list[Record], job: str) -> None:
+def stream_vt(handle: IO[bytes], base: bytes, pages: Iterable[Rendered], count: int,
+              groups: list[Group], records: list[Record], job: str, typesetter: Typesetter | None = None) -> None:
     """Write ``base`` then the pages, each tied to its piece's part, then the hierarchy."""
-    streamer = PageStreamer(handle, base, count)
-    tree = PartTree(streamer, groups, records, job)
-    for index, (content, boxes) in enumerate(pages):
-        streamer.add(content, boxes, tree.page_extra(index))
-    streamer.finish(tree.objects())
+    write_pages(handle, base, pages, count, typesetter, lambda streamer: PartTree(streamer, groups, records, job))

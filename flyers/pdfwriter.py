@@ -92,7 +92,7 @@ class PageStreamer:
         self.first = self.info.size
         self.offsets = array("Q")
         self.others: list[tuple[int, int]] = []  # (number, offset) of objects outside the page run
-        self.reserved = 0
+        self.reserved = array("Q")  # offsets of the reserved objects (0: not written yet)
         self.written = 0
         handle.write(base)
         self.position = len(base)
@@ -110,10 +110,22 @@ class PageStreamer:
         return self.first + 2 * index + 1
 
     def reserve(self, count: int) -> int:
-        """Object numbers for ``count`` objects written at finish(); returns the first."""
-        start = self.first + 2 * self.count + self.nodes + self.reserved
-        self.reserved += count
+        """Object numbers for ``count`` objects, written by :meth:`write` (between pages)
+        or :meth:`finish`; returns the first."""
+        start = self.first + 2 * self.count + self.nodes + len(self.reserved)
+        self.reserved.extend([0] * count)
         return start
+
+    def write(self, number: int, body: bytes) -> None:
+        """Write reserved object ``number`` now (``body`` as in :meth:`finish`): a form the
+        next pages draw goes out just before them, and nothing waits in memory."""
+        index = number - (self.first + 2 * self.count + self.nodes)
+        if not 0 <= index < len(self.reserved) or self.reserved[index]:
+            raise ValueError(f"object {number} is not reserved, or written twice")
+        data = b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        self.reserved[index] = self.position
+        self.handle.write(data)
+        self.position += len(data)
 
     def add(self, content: bytes, boxes: PageBoxes, extra: bytes = b"") -> None:
         """Append one page; ``content`` is a zlib-compressed content stream, ``extra`` more page keys."""
@@ -153,17 +165,17 @@ class PageStreamer:
         self.handle.write(root)
         self.position += len(root)
         self.others.append((self.info.pages, root_at))
-        reserved: list[tuple[int, int]] = []
         for number, body in objects:
+            if number >= self.first:
+                self.write(number, body)
+                continue
             data = b"%d 0 obj\n%s\nendobj\n" % (number, body)
-            (reserved if number >= self.first else self.others).append((number, self.position))
+            self.others.append((number, self.position))
             self.handle.write(data)
             self.position += len(data)
-        reserved.sort()
-        if [n for n, _ in reserved] != list(range(self.first + len(self.offsets),
-                                                  self.first + len(self.offsets) + self.reserved)):
+        if 0 in self.reserved:
             raise ValueError("reserved objects must all be written, once each")
-        self.offsets.extend(offset for _, offset in reserved)
+        self.offsets.extend(self.reserved)
         self._xref()
 
     def _xref(self) -> None:

@@ -26,7 +26,8 @@ What a browser would do for a line of text is done here in its plain form:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -298,36 +299,46 @@ class Typesetter:
 
     # --- PDF -----------------------------------------------------------------------------
 
-    def glyph_forms(self, pdf: Any, numbers: Iterable[int] | None = None) -> dict[str, Any]:
-        """The Form XObjects (``/T<n>``) of every glyph numbered so far, filled in K."""
+    def glyph_objects(self) -> Iterator[tuple[str, bytes]]:
+        """(``/T<n>``, PDF object body) of every glyph numbered so far: a Form XObject of its
+        outline, filled in K.  Bodies, not pikepdf objects: they are streamed after the pages
+        of files of any size (see vdp.FormSink)."""
+        for name, ops, units in self._outlines():
+            data = zlib.compress(ops, 6)
+            yield name, (b"<< /Type /XObject /Subtype /Form /BBox [%d %d %d %d] /Matrix [%.8f 0 0 %.8f 0 0] "
+                         b"/Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream"
+                         % (-units, -units, 3 * units, 2 * units, 1 / units, 1 / units, len(data), data))
+
+    def glyph_forms(self, pdf: Any) -> dict[str, Any]:
+        """The same forms as pikepdf objects of ``pdf`` (for a page assembled in memory)."""
         import pikepdf
 
-        wanted = set(numbers) if numbers is not None else None
         forms: dict[str, Any] = {}
+        for name, ops, units in self._outlines():
+            stream = pikepdf.Stream(pdf, ops)
+            stream.Type = pikepdf.Name.XObject
+            stream.Subtype = pikepdf.Name.Form
+            stream.Matrix = pikepdf.Array([1 / units, 0, 0, 1 / units, 0, 0])
+            stream.BBox = pikepdf.Array([-units, -units, 3 * units, 2 * units])
+            forms[name] = pdf.make_indirect(stream)
+        return forms
+
+    def _outlines(self) -> Iterator[tuple[str, bytes, int]]:
+        """(name, path operators, units per em) of every glyph numbered so far, in number order."""
         fonts: dict[int, Any] = {}
         try:
             for (face_index, gid), number in sorted(self.glyphs.items(), key=lambda item: item[1]):
-                if wanted is not None and number not in wanted:
-                    continue
                 face = self.faces[face_index]
                 if face_index not in fonts:
                     font = TTFont(face.path, lazy=True)
                     fonts[face_index] = (font, font.getGlyphSet())
                 font, glyph_set = fonts[face_index]
-                name = font.getGlyphName(gid)
                 pen = _PdfPen(glyph_set)
-                glyph_set[name].draw(pen)
-                stream = pikepdf.Stream(pdf, b" ".join(pen.ops) + (b" f" if pen.ops else b""))
-                stream.Type = pikepdf.Name.XObject
-                stream.Subtype = pikepdf.Name.Form
-                units = face.upem
-                stream.Matrix = pikepdf.Array([1 / units, 0, 0, 1 / units, 0, 0])
-                stream.BBox = pikepdf.Array([-units, -units, 3 * units, 2 * units])
-                forms[f"{GLYPH_PREFIX}{number}"] = pdf.make_indirect(stream)
+                glyph_set[font.getGlyphName(gid)].draw(pen)
+                yield f"{GLYPH_PREFIX}{number}", b" ".join(pen.ops) + (b" f" if pen.ops else b""), face.upem
         finally:
             for font, _ in fonts.values():
                 font.close()
-        return forms
 
 
 def _weight(files: Sequence[Path], bold: bool) -> Path:
@@ -340,7 +351,9 @@ def _needs_glyph(char: str) -> bool:
     return not char.isspace() and unicodedata.category(char) not in IGNORED_CATEGORIES
 
 
-@lru_cache(maxsize=65536)
+# Bounded small: a plan's names are all different, so only the repeated words of
+# packing lists and labels come back, and 65,536 shaped names held 100 MB.
+@lru_cache(maxsize=2048)
 def _shaped(font: Any, _font_id: int, text: str, start: int, end: int, rtl: bool, lang: str,
             ) -> tuple[tuple[int, int, float, float, float], ...]:
     """HarfBuzz glyphs of text[start:end] (context around it given, as browsers do)."""

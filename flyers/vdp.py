@@ -1,54 +1,55 @@
 """The variable-data engine: pages of many pieces drawn onto shared master forms.
 
-A piece is a master page plus its variable parts: a QR link, an imprint (a
-form typeset once per distributor) and a serial number.  Pages (single pieces
-or imposed sheets) are lists of placements; worker processes turn them into
-compressed content streams and :mod:`flyers.pdfwriter` streams them after a
-base PDF holding the shared forms (masters, imprints, serial glyphs), so a
-30,000-piece file costs one master render and about a kilobyte a page.
+A piece is a master page plus its variable parts: a QR link, an imprint and a
+serial number.  Pages (single pieces or imposed sheets) are lists of
+placements; worker processes turn them into compressed content streams and
+:mod:`flyers.pdfwriter` streams them after a base PDF holding the shared forms
+(masters, serial glyphs), so a 30,000-piece file costs one master render and
+about a kilobyte a page.
+
+An order line's pieces all carry the same QR code and imprint: those are one
+form per line and master page (``/I<line>.<page>``), made by a worker when the
+first page drawing it is rendered and written just before that page.  A sheet
+of 21 copies then draws the form 21 times instead of repeating 21 QR codes, and
+nothing per line is kept in memory: the shared resources naming the forms (and
+the imprints' glyph forms) are written once, after the last page (:class:`FormSink`).
 """
 
 from __future__ import annotations
 
 import collections
-import functools
+import io
 import itertools
 import multiprocessing
 import os
 import threading
-import zlib
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, NamedTuple, TypeVar
 
 import pikepdf
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 
+from .content import (
+    SERIAL_CHARS,
+    Form,
+    FormJob,
+    Geometry,
+    WorkerJob,
+    _init_pool,
+    _pages,
+    _render,
+)
 from .files import atomic_open
-from .imprints import Imprints
 from .model import Area, Master, Piece, Placement, Slot
-from .pdfwriter import Box, PageBoxes, stream_pages
+from .pdfwriter import PageBoxes, PageStreamer
 from .prepress import MASTER_PREFIX
-from .qr import encode, pdf_operators
 from .stamp import finalize, open_pdf, repair_to_unicode
+from .typeset import Typesetter
 
 T = TypeVar("T")
-SERIAL_CHARS = "0123456789#"
 SHARED_RESOURCES = "/KYRSharedResources"
-SERIAL_SIZE_PT = 5.5
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """Where the variable parts go on each master page (points, trim origin)."""
-
-    slots: tuple[Slot, ...]
-    imprints: tuple[Area, ...]
-    error_correction: str = "M"
-    digit_advance: tuple[float, ...] = ()  # per SERIAL_CHARS, in em
-    imprint_boxes: tuple[Box, ...] = ()  # the BBox of each imprint form (its page's media box)
 
 
 def glyph_forms(pdf: pikepdf.Pdf, font_path: Path) -> tuple[dict[str, pikepdf.Object], tuple[float, ...]]:
@@ -107,37 +108,13 @@ def registration_space(pdf: pikepdf.Pdf) -> pikepdf.Object:
                                             pikepdf.Name.DeviceCMYK, pdf.make_indirect(tint)]))
 
 
-def imprint_forms(pdf: pikepdf.Pdf, imprints: Imprints) -> dict[str, pikepdf.Object]:
-    """/I<n> for every imprint block, drawing the typesetter's shared glyph forms.
-
-    Equal imprints (the same name in the same language) share one form.
-    """
-    shaped = imprints.typesetter.glyph_forms(pdf)
-    glyphs = pdf.make_indirect(pikepdf.Dictionary(XObject=pikepdf.Dictionary(shaped)))
-    made: dict[int, pikepdf.Object] = {}
-    forms: dict[str, pikepdf.Object] = {}
-    for index, (block, box) in enumerate(zip(imprints.blocks, imprints.boxes(), strict=True)):
-        if id(block) not in made:
-            form = pikepdf.Stream(pdf, block.ops)  # compressed when the base is saved
-            form.Type = pikepdf.Name.XObject
-            form.Subtype = pikepdf.Name.Form
-            form.BBox = pikepdf.Array(box)
-            form.Resources = glyphs
-            made[id(block)] = pdf.make_indirect(form)
-        forms[f"/I{index}"] = made[id(block)]
-    # The glyph forms at the top level too: pages may set text of their own with the
-    # same typesetter (a proof's label names its distributor in the name's own script).
-    return {**shaped, **forms}
-
-
-def build_base(masters: Sequence[bytes], imprints: bytes | Imprints | None, font_path: Path,
-               label: str) -> tuple[bytes, tuple[float, ...]]:
-    """A page-less PDF whose shared resources hold every form the pages draw.
+def build_base(masters: Sequence[bytes], font_path: Path, label: str) -> tuple[bytes, tuple[float, ...]]:
+    """A page-less PDF whose shared resources hold the forms every file of a job draws.
 
     /M<n>: the n-th master page, counting through ``masters`` in order (bleed
     kept: the form's BBox is the page's MediaBox, not the trim box pikepdf would
-    clip to); /I<n>: imprint n (typeset :class:`Imprints`, or the pages of a PDF);
-    /G<n>: serial glyphs; /Reg: registration colour.
+    clip to); /G<n>: serial glyphs; /Reg: registration colour.  The line forms
+    (/I) and imprint glyphs (/T) come after the pages (:class:`FormSink`).
     The first master's document (output intent, XMP) becomes the base's.
     """
     with open_pdf(masters[0]) as pdf:
@@ -155,15 +132,6 @@ def build_base(masters: Sequence[bytes], imprints: bytes | Imprints | None, font
             finally:
                 if other is not pdf:
                     other.close()
-        if isinstance(imprints, Imprints):
-            forms.update(imprint_forms(pdf, imprints))
-        elif imprints is not None:
-            with open_pdf(imprints) as imprint_pdf:
-                repair_to_unicode(imprint_pdf)
-                for index, page in enumerate(imprint_pdf.pages):
-                    form = page.as_form_xobject()
-                    form.BBox = pikepdf.Array([float(v) for v in page.obj.MediaBox])
-                    forms[f"/I{index}"] = pdf.copy_foreign(imprint_pdf.make_indirect(form))
         glyphs, advances = glyph_forms(pdf, font_path)
         forms.update(glyphs)
         resources = pdf.make_indirect(pikepdf.Dictionary(
@@ -178,8 +146,7 @@ def build_base(masters: Sequence[bytes], imprints: bytes | Imprints | None, font
         return finalize(pdf, label, object_streams=False), advances
 
 
-def geometry(masters: Sequence[Master], error_correction: str, advances: tuple[float, ...],
-             imprint_boxes: Sequence[Box] = ()) -> Geometry:
+def geometry(masters: Sequence[Master], error_correction: str, advances: tuple[float, ...]) -> Geometry:
     """Variable-part positions for every master page, numbered as build_base numbers forms."""
     slots: list[Slot] = []
     areas: list[Area] = []
@@ -188,130 +155,92 @@ def geometry(masters: Sequence[Master], error_correction: str, advances: tuple[f
         slots += [Slot(s.page + offset, s.x, s.y, s.size) for s in master.slots]
         areas += [Area(a.page + offset, a.x, a.y, a.width, a.height) for a in master.imprints]
         offset += master.pages
-    return Geometry(tuple(slots), tuple(areas), error_correction, advances, tuple(imprint_boxes))
+    return Geometry(tuple(slots), tuple(areas), error_correction, advances)
 
 
-def piece_operators(piece: Piece, geometry: Geometry) -> bytes:
-    """Content operators for one piece in master coordinates (trim origin)."""
-    ops = [b"q /M%d Do Q" % piece.page]
-    slot = next((s for s in geometry.slots if s.page == piece.page), None)
-    if piece.link and slot is not None:
-        ops.append(_qr_operators(piece.link, geometry.error_correction, slot.x, slot.y, slot.size))
-    area = next((a for a in geometry.imprints if a.page == piece.page), None)
-    if area is not None and piece.imprint is not None:
-        ops.append(imprint_operators(piece.imprint, area, geometry))
-    if area is not None and piece.serial is not None:
-        ops.append(serial_operators(f"#{piece.serial:06d}", area, geometry.digit_advance))
-    return b"\n".join(ops)
+ImprintOps = Callable[[int, Area], bytes]  # (order line, imprint area) -> the placed imprint's operators
 
 
-@functools.lru_cache(maxsize=1024)
-def _qr_operators(link: str, error_correction: str, x: float, y: float, size: float) -> bytes:
-    """A link's QR operators, encoded once for the copies of a piece on a sheet (and its proof)."""
-    return pdf_operators(encode(link, error_correction), x, y, size)
+class LineForms:
+    """Which line forms are made; the jobs for those a page draws first.
 
-
-def imprint_operators(index: int, area: Area, geometry: Geometry) -> bytes:
-    """Imprint form ``index`` scaled (never up) to fit the area, top-aligned.
-
-    Each imprint page is cropped to its text, so a long name simply comes out
-    smaller instead of overflowing.
+    A byte per line and master page: flat, and decided in the process that feeds the
+    workers, so the same pages give the same forms in the same place however the work
+    is split.  ``imprint`` sets a line's imprint (see imprints.ImprintSetter).
     """
-    x0, y0, x1, y1 = geometry.imprint_boxes[index] if index < len(geometry.imprint_boxes) else (
-        0.0, 0.0, area.width, area.height)
-    scale = min(1.0, area.width / (x1 - x0), area.height / (y1 - y0))
-    left = area.x + (area.width - (x1 - x0) * scale) / 2 - x0 * scale
-    bottom = area.y + area.height - y1 * scale
-    return b"q %.4f 0 0 %.4f %.3f %.3f cm /I%d Do Q" % (scale, scale, left, bottom, index)
 
+    def __init__(self, geometry: Geometry, lines: int, imprint: ImprintOps | None) -> None:
+        self.geometry = geometry
+        self.pages = 1 + max([s.page for s in geometry.slots] + [a.page for a in geometry.imprints] + [0])
+        self.made = bytearray(lines * self.pages)
+        self.imprint = imprint
 
-def serial_operators(text: str, area: Area, advances: tuple[float, ...]) -> bytes:
-    """A serial number at the bottom right of the imprint area, drawn with glyph forms."""
-    size = SERIAL_SIZE_PT
-    widths = [advances[SERIAL_CHARS.index(c)] * size for c in text]
-    x = area.x + area.width - sum(widths)
-    y = area.y + 0.25 * size
-    ops = [b"q 0 0 0 1 k"]
-    for char, width in zip(text, widths, strict=True):
-        ops.append(b"q %g 0 0 %g %.3f %.3f cm /G%d Do Q" % (size, size, x, y, SERIAL_CHARS.index(char)))
-        x += width
-    ops.append(b"Q")
-    return b" ".join(ops)
-
-
-def page_content(placements: Sequence[Placement], geometry: Geometry, extra: bytes = b"") -> bytes:
-    """One output page's content stream, compressed.
-
-    A copies-mode sheet repeats one piece 10 or 21 times: its operators are made
-    once per page, and the sheet's few transforms once per process."""
-    parts = []
-    made: dict[Piece, bytes] = {}
-    for placement in placements:
-        ops = made.get(placement.piece)
-        if ops is None:
-            ops = made[placement.piece] = piece_operators(placement.piece, geometry)
-        parts.append(b"q %s cm\n%s\nQ" % (_matrix(placement.matrix), ops))
-    if extra:
-        parts.append(extra)
-    return zlib.compress(b"\n".join(parts), PAGE_COMPRESSION)
-
-
-# zlib level: 1 is 2.5x faster on a 21-up sheet but its pages are 15-50 % larger (measured)
-PAGE_COMPRESSION = 4
-
-
-@functools.lru_cache(maxsize=4096)
-def _matrix(matrix: tuple[float, float, float, float, float, float]) -> bytes:
-    return b" ".join(b"%.4f" % v for v in matrix)
-
-
-_GEOMETRY: Geometry | None = None
-
-
-def _init_pool(geometry: Geometry) -> None:
-    global _GEOMETRY  # worker-process state: set once per worker, read by _pages
-    _GEOMETRY = geometry
+    def jobs(self, placements: Sequence[Placement]) -> tuple[FormJob, ...]:
+        new: list[FormJob] = []
+        for placement in placements:
+            piece = placement.piece
+            if piece.imprint is None or piece.page >= self.pages:
+                continue
+            key = piece.imprint * self.pages + piece.page
+            if self.made[key]:
+                continue
+            slot, area = self.geometry.slot(piece.page), self.geometry.area(piece.page)
+            if slot is None and area is None:
+                continue
+            self.made[key] = 1
+            ops = self.imprint(piece.imprint, area) if self.imprint and area is not None else b""
+            new.append(FormJob(piece.imprint, piece.page, piece.link, ops))
+        return tuple(new)
 
 
 PageJob = tuple[tuple[Placement, ...], bytes, PageBoxes]
-WorkerJob = tuple[tuple[Placement, ...], bytes]
 
 
-def _pages(chunk: list[WorkerJob]) -> list[bytes]:
-    assert _GEOMETRY is not None
-    return [page_content(placements, _GEOMETRY, extra) for placements, extra in chunk]
+class Rendered(NamedTuple):
+    """One page ready to write: its compressed content, boxes and the forms it draws first."""
+
+    content: bytes
+    boxes: PageBoxes
+    forms: tuple[Form, ...] = ()
 
 
-def render_pages(pages: Iterable[PageJob], geometry: Geometry, workers: int | None = None,
-                 chunk: int = 256, small: int = 2000) -> Iterator[tuple[bytes, PageBoxes]]:
-    """Compressed content of every page, in order, on both cores when it pays.
+def render_pages(pages: Iterable[PageJob], geometry: Geometry, forms: LineForms | None = None,
+                 workers: int | None = None, chunk: int = 256, small: int = 2000) -> Iterator[Rendered]:
+    """Every page rendered, in order, on both cores when it pays.
 
     Pages are consumed lazily with at most a few chunks in flight, so memory
     does not grow with the number of pages and the workers never wait for the
     writer; page boxes stay in this process (only placements travel).  Runs
     under ``small`` pages stay in-process: spawning workers costs about a second.
+    ``forms`` decides which line forms each page makes (see :class:`LineForms`).
     """
-    iterator = iter(pages)
+    def jobs() -> Iterator[tuple[WorkerJob, PageBoxes]]:
+        for placements, extra, boxes in pages:
+            yield (placements, extra, forms.jobs(placements) if forms else ()), boxes
+
+    iterator = jobs()
     head = list(itertools.islice(iterator, small))
     count = workers if workers is not None else min(os.cpu_count() or 1, 2)
     if count <= 1 or len(head) < small:
-        yield from ((page_content(placements, geometry, extra), boxes)
-                    for placements, extra, boxes in itertools.chain(head, iterator))
+        for job, boxes in itertools.chain(head, iterator):
+            content, made = _render(job, geometry)
+            yield Rendered(content, boxes, made)
         return
     in_flight = threading.BoundedSemaphore(4 * count)
-    boxes: collections.deque[list[PageBoxes]] = collections.deque()
+    waiting: collections.deque[list[PageBoxes]] = collections.deque()
 
     def feed() -> Iterator[list[WorkerJob]]:  # runs in the pool's feeder thread
         for part in _chunked(itertools.chain(head, iterator), chunk):
             in_flight.acquire()
-            boxes.append([job[2] for job in part])
-            yield [(job[0], job[1]) for job in part]
+            waiting.append([boxes for _, boxes in part])
+            yield [job for job, _ in part]
 
     context = multiprocessing.get_context("spawn")
     with context.Pool(count, initializer=_init_pool, initargs=(geometry,)) as pool:
-        for contents in pool.imap(_pages, feed()):
+        for results in pool.imap(_pages, feed()):
             in_flight.release()
-            yield from zip(contents, boxes.popleft(), strict=True)
+            for (content, made), boxes in zip(results, waiting.popleft(), strict=True):
+                yield Rendered(content, boxes, made)
 
 
 def _chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:
@@ -335,13 +264,74 @@ def _box4(value: Any) -> tuple[float, float, float, float]:
     return (a, b, c, d)
 
 
+class FormSink:
+    """Writes what pages draw beyond their base: line forms just before the first page that
+    draws them, then, after the last page, the glyph forms of ``typesetter`` and the shared
+    resources again (the base's, plus every line form and glyph form, by name).
+
+    Per form only its reference is kept (a few bytes), so the file's size is no limit.
+    """
+
+    def __init__(self, streamer: PageStreamer, base: bytes, typesetter: Typesetter | None) -> None:
+        self.streamer = streamer
+        self.typesetter = typesetter
+        self.glyphs = streamer.reserve(1) if typesetter is not None else None
+        self.refs = bytearray()
+        with pikepdf.open(io.BytesIO(base)) as pdf:
+            shared = pdf.Root[SHARED_RESOURCES]
+            self.number = shared.objgen[0]
+            self.head = b" ".join(b"%s %s" % (str(k).encode(), v.unparse()) for k, v in shared.items()
+                                  if k != "/XObject")
+            self.xobjects = b" ".join(b"%s %s" % (str(k).encode(), v.unparse())
+                                      for k, v in shared.get("/XObject", pikepdf.Dictionary()).items())
+
+    def add(self, page: Rendered, extra: bytes = b"") -> None:
+        for form in page.forms:
+            number = self.streamer.reserve(1)
+            resources = b" /Resources %d 0 R" % self.glyphs if self.glyphs is not None else b""
+            bbox = b" ".join(b"%.3f" % v for v in form.bbox)
+            self.streamer.write(number, b"<< /Type /XObject /Subtype /Form /BBox [%s]%s /Filter /FlateDecode "
+                                b"/Length %d >>\nstream\n%s\nendstream"
+                                % (bbox, resources, len(form.content), form.content))
+            self.refs += b" /%s %d 0 R" % (form.name, number)
+        self.streamer.add(page.content, page.boxes, extra)
+
+    def objects(self) -> Iterator[tuple[int, bytes]]:
+        """The objects :meth:`PageStreamer.finish` writes: glyph forms, their resources and
+        the new shared resources (replacing the base's; the catalog's reference stays)."""
+        glyph_refs = bytearray()
+        if self.typesetter is not None and self.glyphs is not None:
+            bodies = list(self.typesetter.glyph_objects())
+            first = self.streamer.reserve(len(bodies))
+            for index, (name, body) in enumerate(bodies):
+                yield first + index, body
+                glyph_refs += b" %s %d 0 R" % (name.encode(), first + index)
+            yield self.glyphs, b"<< /XObject <<%s >> >>" % glyph_refs
+        if self.refs or glyph_refs:
+            yield self.number, b"<< %s /XObject << %s%s%s >> >>" % (self.head, self.xobjects, self.refs, glyph_refs)
+
+
+def write_pages(handle: IO[bytes], base: bytes, pages: Iterable[Rendered], count: int,
+                typesetter: Typesetter | None = None, tree: Callable[[PageStreamer], Any] | None = None) -> None:
+    """Write ``base``, then ``count`` pages with the forms they draw, then what they share.
+
+    ``tree(streamer)``: a document part tree (pdfvt.PartTree) whose ``page_extra(index)``
+    each page carries and whose ``objects()`` are written at the end.
+    """
+    streamer = PageStreamer(handle, base, count)
+    sink = FormSink(streamer, base, typesetter)
+    parts = tree(streamer) if tree is not None else None
+    for index, page in enumerate(pages):
+        sink.add(page, parts.page_extra(index) if parts is not None else b"")
+    streamer.finish(itertools.chain(sink.objects(), parts.objects() if parts is not None else ()))
+
+
 def write_pieces(path: Path, master: Master, pieces: Iterable[Piece], count: int, font_path: Path,
-                 label: str, error_correction: str = "M", imprints: bytes | None = None,
-                 workers: int | None = None) -> None:
+                 label: str, error_correction: str = "M", workers: int | None = None) -> None:
     """One print file: every piece a page (or pages) reusing the master, written atomically."""
-    base, advances = build_base([master.pdf], imprints, font_path, label)
+    base, advances = build_base([master.pdf], font_path, label)
     shape = geometry([master], error_correction, advances)
     boxes = page_boxes(master.pdf)
     jobs = (((Placement(piece),), b"", boxes[piece.page]) for piece in pieces)
     with atomic_open(path) as handle:
-        stream_pages(handle, base, render_pages(jobs, shape, workers), count)
+        write_pages(handle, base, render_pages(jobs, shape, workers=workers), count)

@@ -14,8 +14,9 @@ import pytest
 
 from flyers import preflight
 from flyers.build import BuildRequest, masters, plan
+from flyers.content import SERIAL_CHARS
 from flyers.model import Master, Piece
-from flyers.vdp import SERIAL_CHARS, write_pieces
+from flyers.vdp import write_pieces
 
 from .conftest import copy_workspace
 

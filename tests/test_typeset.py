@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import json
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -34,13 +35,13 @@ import pytest
 from PIL import Image, ImageFilter
 
 from flyers.campaign import load_campaign
+from flyers.content import FormJob, Geometry, form_content
 from flyers.errors import FlyersError
 from flyers.fontstack import load_fonts
-from flyers.imprints import imprint_texts, make_imprints
+from flyers.imprints import ImprintSetter, imprint_texts
 from flyers.languages import Language, resolve_all
 from flyers.model import Area
 from flyers.typeset import Typesetter
-from flyers.vdp import Geometry, imprint_operators
 
 from .conftest import ROOT
 
@@ -68,20 +69,21 @@ def setting() -> Setting:
 
 
 def stamped_area(setting: Setting, name: str, tag: str, width: float, height: float) -> bytes:
-    """A page the size of the imprint area with the new imprint stamped as the print files stamp it."""
+    """A page the size of the imprint area with the new imprint stamped as the print files stamp it:
+    set by the print files' setter, inside the line form the print files draw."""
     typesetter, languages, texts = setting
     area = Area(0, 0.0, 0.0, width, height)
-    imprints = make_imprints(typesetter, [(name, languages[tag])], area, texts)
-    shape = Geometry((), (area,), imprint_boxes=tuple(imprints.boxes()))
+    ops = ImprintSetter(typesetter, texts).operators(name, languages[tag], area)
+    made = form_content(FormJob(0, 0, None, ops), Geometry((), (area,)))
     with pikepdf.new() as pdf:
-        forms = typesetter.glyph_forms(pdf)
-        form = pikepdf.Stream(pdf, imprints.blocks[0].ops)
+        form = pikepdf.Stream(pdf, zlib.decompress(made.content))
         form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
-        form.BBox = pikepdf.Array(list(imprints.boxes()[0]))
-        form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(forms))
+        form.BBox = pikepdf.Array(list(made.bbox))
+        form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(typesetter.glyph_forms(pdf)))
         pdf.add_blank_page(page_size=(width, height))
-        pdf.pages[0].obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(I0=pdf.make_indirect(form)))
-        pdf.pages[0].obj.Contents = pdf.make_stream(imprint_operators(0, area, shape))
+        pdf.pages[0].obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(
+            {"/" + made.name.decode(): pdf.make_indirect(form)}))
+        pdf.pages[0].obj.Contents = pdf.make_stream(b"/%s Do" % made.name)
         out = io.BytesIO()
         pdf.save(out)
         return out.getvalue()

@@ -28,11 +28,12 @@ from flyers import catalogs
 from flyers.build import CACHE_DIR, BuildRequest, masters, plan
 from flyers.campaign import Campaign, load_campaign, source_date
 from flyers.fontstack import FontBook, fontconfig_file
+from flyers.imprints import placement
 from flyers.languages import Language, resolve_all
 from flyers.layout import cropped_job_pdf
 from flyers.model import Area
 from flyers.templating import make_environment, render_template
-from flyers.vdp import Geometry, imprint_operators, page_boxes
+from flyers.vdp import page_boxes
 from flyers.workers import run_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +82,6 @@ def weasyprint_imprints(campaign: Campaign, fonts: FontBook, languages: dict[str
 def area_pdf(imprint_pdf: bytes, index: int, area: Area) -> bytes:
     """A page the size of ``area`` with imprint ``index`` stamped as the print files stamp it."""
     boxes = [b.media for b in page_boxes(imprint_pdf)]
-    shape = Geometry((), (area,), imprint_boxes=tuple(boxes))
     with pikepdf.open(io.BytesIO(imprint_pdf)) as source, pikepdf.new() as pdf:
         page = source.pages[index]
         form = page.as_form_xobject()
@@ -91,7 +91,8 @@ def area_pdf(imprint_pdf: bytes, index: int, area: Area) -> bytes:
         target.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(
             {f"/I{index}": pdf.copy_foreign(source.make_indirect(form))}))
         local = Area(0, 0.0, 0.0, area.width, area.height)
-        target.obj.Contents = pdf.make_stream(imprint_operators(index, local, shape))
+        scale, x, y = placement(boxes[index], local)
+        target.obj.Contents = pdf.make_stream(b"q %.4f 0 0 %.4f %.3f %.3f cm /I%d Do Q" % (scale, scale, x, y, index))
         out = io.BytesIO()
         pdf.save(out)
         return out.getvalue()
