@@ -13,7 +13,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import AfterValidator, ValidationError
 
@@ -96,12 +96,14 @@ def read_orders(path: Path, campaign: Campaign) -> list[Order]:
     checker = NameCheck(campaign)
     seen: dict[tuple[str, str, str], int] = {}
     names: dict[str, tuple[str, int]] = {}
+    shared: dict[Any, Any] = {}
     for number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
         order = _parse_row(path, number, header, row, campaign, problems, checker)
         if order is None:
             continue
+        order = _shared(order, shared)
         key = (order.distributor_id, order.language, order.format)
         if key in seen:
             problems.append(f"{path}:{number}: duplicate of line {seen[key]} "
@@ -119,6 +121,16 @@ def read_orders(path: Path, campaign: Campaign) -> list[Order]:
     if problems:
         raise OrdersError(f"{path}: {len(problems)} problem(s); nothing was printed", problems)
     return orders
+
+
+def _shared(order: Order, shared: dict[Any, Any]) -> Order:
+    """``order`` with the values earlier lines had (ids, names, languages, formats, addresses)
+    as the same objects: 100,000 lines then hold about 15 MB, not 80."""
+    def one(value: Any) -> Any:
+        return shared.setdefault(value, value)
+
+    return Order(order.line, one(order.distributor_id), one(order.distributor_name), one(order.language),
+                 one(order.format), order.quantity, one(order.contact), one(order.ship_to))
 
 
 def _decode(path: Path) -> str:
