@@ -34,6 +34,7 @@ class PeakMemory:
     def __init__(self) -> None:
         self.peak_tree = 0
         self.peak_main = 0
+        self.peak_children = 0  # the tree without this process: what a command run by a bench costs
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -42,9 +43,11 @@ class PeakMemory:
         while not self._stop.is_set():
             try:
                 main = me.memory_info().rss
-                tree = main + sum(c.memory_info().rss for c in me.children(recursive=True))
+                children = sum(c.memory_info().rss for c in me.children(recursive=True))
+                tree = main + children
             except psutil.Error:
                 continue
+            self.peak_children = max(self.peak_children, children)
             self.peak_main = max(self.peak_main, main)
             self.peak_tree = max(self.peak_tree, tree)
             time.sleep(0.02)
