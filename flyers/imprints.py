@@ -16,7 +16,6 @@ from collections.abc import Callable
 from . import catalogs
 from .campaign import Campaign
 from .errors import FlyersError
-from .fontstack import FontBook
 from .languages import Language
 from .model import Area
 from .templating import make_environment, render_template
@@ -120,6 +119,3 @@ def imprint_texts(campaign: Campaign) -> Callable[[Language], tuple[str, str]]:
 
     return texts
 
-
-def new_typesetter(fonts: FontBook) -> Typesetter:
-    return Typesetter(fonts)
