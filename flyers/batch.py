@@ -46,7 +46,6 @@ from .fontstack import FontBook, fontconfig_file
 from .impose import (
     SLUG_SIZE,
     SheetLayout,
-    SlotPosition,
     crop_marks,
     cut_and_stack,
     layout,
@@ -56,7 +55,7 @@ from .impose import (
 from .imprints import ImprintSetter, imprint_texts
 from .languages import Language, resolve, resolve_all
 from .layout import html_job_pdf
-from .model import Area, Master, Piece, Placement
+from .model import Area, Master, Piece, Placements
 from .orders import Distributor, Order, distributors, read_orders
 from .packing import Background, DocumentsJob
 from .pdfvt import Group, Record, stream_vt
@@ -345,14 +344,15 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     shape = geometry(format_masters, campaign.qr.error_correction, advances)
     lines = [o for o in orders if o.format == fmt]
     result = PrintFile(path=f"print/{fmt}-{request.mode}.pdf", format=fmt, layout=sheet, languages=tags)
-    slug = _Slug(f"{campaign.name} | {request.orders.stem} | {result.path.removeprefix('print/')}", slug_font(font))
+    sheets = _Sheets(sheet, f"{campaign.name} | {request.orders.stem} | {result.path.removeprefix('print/')}",
+                     slug_font(font))
     # Pages are made as they are written (a national plan has hundreds of thousands), so
     # their number is counted from the plan first.
     if request.mode == "copies":
-        pages = _copies_pages(campaign, sheet, lines, first_page, result, slug)
+        pages = _copies_pages(campaign, sheet, lines, first_page, result, sheets)
         count = len(lines) * sheet.sides
     else:
-        pages = _sequenced_pages(campaign, sheet, lines, first_page, result, slug, lift)
+        pages = _sequenced_pages(campaign, sheet, lines, first_page, result, sheets, lift)
         count = len(cut_and_stack(sum(o.quantity for o in lines), sheet.per_sheet, lift)) * sheet.sides
     boxes = PageBoxes((0, 0, sheet.width, sheet.height), (0, 0, sheet.width, sheet.height),
                       (0, 0, sheet.width, sheet.height))
@@ -391,7 +391,7 @@ def _vt_file(campaign: Campaign, lines: list[Order], rendered: dict[tuple[str, s
         records.append(Record(group_index[order.distributor_id], master.pages, number + 1, order.language, fmt))
         for page in range(master.pages):
             piece = Piece(first_page[order.language] + page, link, index_of[id(order)], number + 1)
-            jobs.append(((Placement(piece),), b"", boxes[order.language][page]))
+            jobs.append((Placements.one(piece), b"", boxes[order.language][page]))
     typesetter, imprint = imprints.for_file(lines)
     with atomic_open(folder / path) as handle:
         stream_vt(handle, base, render_pages(jobs, shape, LineForms(shape, len(lines), imprint)), len(jobs),
@@ -400,34 +400,36 @@ def _vt_file(campaign: Campaign, lines: list[Order], rendered: dict[tuple[str, s
             "sha256": sha256_file(folder / path)}
 
 
-@dataclass(frozen=True)
-class _Slug:
-    """The slug line every press sheet carries outside the trim: job, file, sheet n of N,
-    side, distributor(s) and count, so a sheet found on the floor says where it belongs."""
+class _Sheets:
+    """The sides of a print file's press sheets: each side's transforms, crop marks and slug
+    origin made once (a national plan has hundreds of thousands of sheets of one layout),
+    and the slug line every sheet carries outside the trim: job, file, sheet n of N, side,
+    distributor(s) and count, so a sheet found on the floor says where it belongs."""
 
-    head: str
-    font: SlugFont
+    def __init__(self, sheet: SheetLayout, head: str, font: SlugFont) -> None:
+        self.sheet, self.head, self.font = sheet, head, font
+        trim_w, trim_h = sheet.trim
+        named = [(sheet.fronts, 0, "front")] + ([(sheet.backs, 1, "back")] if sheet.backs else [])
+        self.sides = [(positions, offset, name if sheet.backs else "one side",
+                       tuple(p.matrix(trim_w, trim_h) for p in positions),
+                       crop_marks(sheet, positions), slug_origin(sheet, positions))
+                      for positions, offset, name in named]
 
-    def operators(self, sheet: SheetLayout, positions: tuple[SlotPosition, ...], text: str) -> bytes:
-        x, y, width = slug_origin(sheet, positions)
-        return slug_operators(f"{self.head} | {text}", x, y, width, SLUG_SIZE, self.font)
-
-
-def _sheet_sides(sheet: SheetLayout, slots: list[Piece | None], slug: _Slug, label: str,
-                 ) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
-    """The front (and back) page of one sheet holding ``slots`` (None = blank), marks and slug."""
-    trim_w, trim_h = sheet.trim
-    sides = [(sheet.fronts, 0, "front")] + ([(sheet.backs, 1, "back")] if sheet.backs else [])
-    for positions, page_offset, side in sides:
-        placements = tuple(
-            Placement(piece._replace(page=piece.page + page_offset), position.matrix(trim_w, trim_h))
-            for piece, position in zip(slots, positions, strict=False) if piece is not None)
-        text = label.replace("{side}", side if sheet.backs else "one side")
-        yield placements, crop_marks(sheet, positions) + b"\n" + slug.operators(sheet, positions, text)
+    def pages(self, slots: list[Piece | None], label: str) -> Iterator[tuple[Placements, bytes]]:
+        """The front (and back) page of one sheet holding ``slots`` (None = blank)."""
+        full = len(slots) == len(self.sheet.fronts) and None not in slots
+        for _, offset, side, matrices, marks, (x, y, width) in self.sides:
+            moved: dict[Piece, Piece] = {}  # a sheet of copies moves its one piece once
+            pieces = tuple(moved.get(p) or moved.setdefault(p, p._replace(page=p.page + offset))
+                           for p in slots if p is not None)
+            kept = matrices if full else tuple(m for p, m in zip(slots, matrices, strict=False) if p is not None)
+            slug = slug_operators(f"{self.head} | {label.replace('{side}', side)}", x, y, width, SLUG_SIZE,
+                                  self.font)
+            yield Placements(pieces, kept), marks + b"\n" + slug
 
 
 def _copies_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order], first_page: dict[str, int],
-                  result: PrintFile, slug: _Slug) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
+                  result: PrintFile, sheets: _Sheets) -> Iterator[tuple[Placements, bytes]]:
     """Copies mode: one layout per order line, filled with that distributor's piece."""
     for index, order in enumerate(lines):
         piece = Piece(first_page[order.language], distributor_link(campaign, order.language, order.distributor_id),
@@ -442,7 +444,7 @@ def _copies_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order], fi
         result.pieces += order.quantity
         label = (f"layout {index + 1} of {len(lines)} | {{side}} | {order.distributor_id} {order.language} | "
                  f"print {copies} sheet(s) = {copies * sheet.per_sheet} pieces, {order.quantity} ordered")
-        yield from _sheet_sides(sheet, [piece] * sheet.per_sheet, slug, label)
+        yield from sheets.pages([piece] * sheet.per_sheet, label)
 
 
 def sequence(lines: list[Order]) -> list[tuple[Order, int]]:
@@ -453,8 +455,8 @@ def sequence(lines: list[Order]) -> list[tuple[Order, int]]:
 
 
 def _sequenced_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order], first_page: dict[str, int],
-                     result: PrintFile, slug: _Slug, lift: int | None = None,
-                     ) -> Iterator[tuple[tuple[Placement, ...], bytes]]:
+                     result: PrintFile, sheets: _Sheets, lift: int | None = None,
+                     ) -> Iterator[tuple[Placements, bytes]]:
     """Sequenced mode: every piece present, numbered, in cut-and-stack order, lift by lift."""
     pieces = sequence(lines)
     index_of = {id(order): i for i, order in enumerate(lines)}
@@ -480,7 +482,7 @@ def _sequenced_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order],
             slots.append(Piece(first_page[order.language],
                                distributor_link(campaign, order.language, order.distributor_id),
                                index_of[id(order)], number + 1))
-        yield from _sheet_sides(sheet, slots, slug, label)
+        yield from sheets.pages(slots, label)
 
 
 # --- proof, ticket, documents ----------------------------------------------------------------
@@ -534,7 +536,7 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
                 ops = label_operators(label, x0 + 4, y0 - 4, x1 - x0 - 8, PROOF_LABEL_SIZE, font)
                 ops += _proof_name(typesetter, order.distributor_name, language, label[1], x0 + 4, y0 - 4,
                                    x1 - x0 - 8, font)
-                jobs.append(((Placement(piece),), ops,
+                jobs.append((Placements.one(piece), ops,
                              PageBoxes((x0, y0 - PROOF_BAND, x1, y1), page_box.trim, page_box.bleed)))
         raw_base, advances = bases[fmt]
         base = finish_base(raw_base, f"{campaign.name} — {job_name} — proof", profile_name,

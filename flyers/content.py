@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import functools
 import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from .model import Area, Piece, Placement, Slot
+from .model import Area, Matrix, Piece, Placements, Slot
 from .qr import encode, pdf_operators
 
 if TYPE_CHECKING:
@@ -116,18 +115,18 @@ def serial_operators(text: str, area: Area, advances: tuple[float, ...]) -> byte
     return b" ".join(ops)
 
 
-def page_content(placements: Sequence[Placement], geometry: Geometry, extra: bytes = b"") -> bytes:
+def page_content(placements: Placements, geometry: Geometry, extra: bytes = b"") -> bytes:
     """One output page's content stream, compressed.
 
     A copies-mode sheet repeats one piece 10 or 21 times: its operators are made
     once per page, and the sheet's few transforms once per process."""
     parts = []
     made: dict[Piece, bytes] = {}
-    for placement in placements:
-        ops = made.get(placement.piece)
+    for piece, matrix in zip(*placements, strict=True):
+        ops = made.get(piece)
         if ops is None:
-            ops = made[placement.piece] = piece_operators(placement.piece, geometry)
-        parts.append(b"q %s cm\n%s\nQ" % (_matrix(placement.matrix), ops))
+            ops = made[piece] = piece_operators(piece, geometry)
+        parts.append(b"q %s cm\n%s\nQ" % (_matrix(matrix), ops))
     if extra:
         parts.append(extra)
     return zlib.compress(b"\n".join(parts), PAGE_COMPRESSION)
@@ -138,7 +137,7 @@ PAGE_COMPRESSION = 4
 
 
 @functools.lru_cache(maxsize=4096)
-def _matrix(matrix: tuple[float, float, float, float, float, float]) -> bytes:
+def _matrix(matrix: Matrix) -> bytes:
     return b" ".join(b"%.4f" % v for v in matrix)
 
 
@@ -150,7 +149,7 @@ def _init_pool(geometry: Geometry) -> None:
     _GEOMETRY = geometry
 
 
-WorkerJob = tuple[tuple[Placement, ...], bytes, tuple[FormJob, ...]]
+WorkerJob = tuple[Placements, bytes, tuple[FormJob, ...]]
 
 
 def _render(job: WorkerJob, geometry: Geometry) -> tuple[bytes, tuple[Form, ...]]:

@@ -225,7 +225,7 @@ def finish_base(base: bytes, title: str, profile_name: str, font_path: Path, vt_
 def _subset(font_path: Path) -> tuple[bytes, SlugFont, dict[str, Any]]:
     """An ASCII/Latin-1 subset of the font, its widths by WinAnsi code and its descriptor metrics."""
     chars = [bytes([c]).decode("cp1252", errors="ignore") for c in range(32, 256)]
-    font = TTFont(font_path)
+    font = TTFont(font_path, recalcTimestamp=False)  # the source's date: same font, same bytes
     options = subset.Options()
     options.name_IDs = ["*"]
     options.notdef_outline = True

@@ -28,7 +28,7 @@ from .files import sha256_bytes, write_bytes, write_text
 from .fontstack import FontBook, font_weight
 from .languages import Language
 
-SUBSET_VERSION = "5"  # bump to invalidate cached font subsets
+SUBSET_VERSION = "6"  # bump to invalidate cached font subsets
 ALWAYS_IN_FONTS = " \u00a0\u200c\u200d"  # spaces and joiners shape neighbouring letters
 FONT_FOLDER = "assets/fonts"
 # A bold subset heavier than this is left out and the browser thickens the regular
@@ -157,7 +157,7 @@ def subset_font(source: Path, text: str, cache: Path) -> tuple[bytes | None, int
     subsetter.flags = (hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.DESUBROUTINIZE
                        | hb.SubsetFlags.NOTDEF_OUTLINE)
     cut = hb.subset(hb.Face(hb.Blob.from_file_path(str(source))), subsetter)
-    font = TTFont(io.BytesIO(cut.blob.data))
+    font = TTFont(io.BytesIO(cut.blob.data), recalcTimestamp=False)  # no clock in the bytes
     weight = weight_of(source)  # the style name where OS/2 is wrong (Nastaliq Bold says 400)
     buffer = io.BytesIO()
     font.flavor = "woff2"

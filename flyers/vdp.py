@@ -42,7 +42,7 @@ from .content import (
     _render,
 )
 from .files import atomic_open
-from .model import Area, Master, Piece, Placement, Slot
+from .model import Area, Master, Piece, Placements, Slot
 from .pdfwriter import PageBoxes, PageStreamer
 from .prepress import MASTER_PREFIX
 from .stamp import finalize, open_pdf, repair_to_unicode
@@ -175,10 +175,13 @@ class LineForms:
         self.made = bytearray(lines * self.pages)
         self.imprint = imprint
 
-    def jobs(self, placements: Sequence[Placement]) -> tuple[FormJob, ...]:
+    def jobs(self, placements: Placements) -> tuple[FormJob, ...]:
         new: list[FormJob] = []
-        for placement in placements:
-            piece = placement.piece
+        previous = None
+        for piece in placements.pieces:
+            if piece is previous:  # a sheet of copies: one piece 10 or 21 times
+                continue
+            previous = piece
             if piece.imprint is None or piece.page >= self.pages:
                 continue
             key = piece.imprint * self.pages + piece.page
@@ -193,7 +196,7 @@ class LineForms:
         return tuple(new)
 
 
-PageJob = tuple[tuple[Placement, ...], bytes, PageBoxes]
+PageJob = tuple[Placements, bytes, PageBoxes]
 
 
 class Rendered(NamedTuple):
@@ -332,6 +335,6 @@ def write_pieces(path: Path, master: Master, pieces: Iterable[Piece], count: int
     base, advances = build_base([master.pdf], font_path, label)
     shape = geometry([master], error_correction, advances)
     boxes = page_boxes(master.pdf)
-    jobs = (((Placement(piece),), b"", boxes[piece.page]) for piece in pieces)
+    jobs = ((Placements.one(piece), b"", boxes[piece.page]) for piece in pieces)
     with atomic_open(path) as handle:
         write_pages(handle, base, render_pages(jobs, shape, workers=workers), count)
