@@ -14,7 +14,9 @@ import datetime as dt
 import hashlib
 import json
 import math
+import queue
 import shutil
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -188,22 +190,26 @@ def _print_package(request: BatchRequest, campaign: Campaign, spec: PrintSpec, p
     font = campaign.fonts_dir / SERIAL_FONT
     bases = {fmt: build_base([rendered[(t, fmt)].pdf for t in _format_masters(orders, fmt, rendered)], font,
                              f"{fmt}-{request.mode}") for fmt in wanted_formats}
-    files = [_print_file(request, campaign, fmt, orders, rendered, bases[fmt], imprints, folder, profile.name,
-                         request.lift or default_lift(spec, fmt), steps) for fmt in wanted_formats]
-    steps("proof", 0, 1)
-    _proof(campaign, orders, rendered, bases, imprints, folder, languages, profile.name, request.orders.stem)
-    steps("proof", 1, 1)
-    job = _job(campaign, request, orders, groups, files, profile)
-    extend_job(job, spec, groups, {fmt: [rendered[(t, fmt)] for t in _format_masters(orders, fmt, rendered)]
-                                   for fmt in wanted_formats}, campaign.root / CACHE_DIR / "inks")
-    write_json(folder / "job.json", job)
-    _documents(campaign, fonts, job, groups, folder, date)
-    with atomic_open(folder / "job.xjdf") as handle:
-        write_xjdf(handle, job, groups, date.isoformat())
-    documents.wait(steps, steps.check)
-    _checksums(folder, steps)
     zip_path = folder.with_suffix(".zip")
-    _zip(folder, zip_path, date)
+    with _Zipper(folder, zip_path, date) as zipper:
+        files: list[PrintFile] = []
+        for fmt in wanted_formats:
+            files.append(_print_file(request, campaign, fmt, orders, rendered, bases[fmt], imprints, folder,
+                                     profile.name, request.lift or default_lift(spec, fmt), steps))
+            zipper.add(*(folder / path for path in (files[-1].path, (files[-1].vt or {}).get("path")) if path))
+        steps("proof", 0, 1)
+        _proof(campaign, orders, rendered, bases, imprints, folder, languages, profile.name, request.orders.stem)
+        steps("proof", 1, 1)
+        job = _job(campaign, request, orders, groups, files, profile)
+        extend_job(job, spec, groups, {fmt: [rendered[(t, fmt)] for t in _format_masters(orders, fmt, rendered)]
+                                       for fmt in wanted_formats}, campaign.root / CACHE_DIR / "inks")
+        write_json(folder / "job.json", job)
+        _documents(campaign, fonts, job, groups, folder, date)
+        with atomic_open(folder / "job.xjdf") as handle:
+            write_xjdf(handle, job, groups, date.isoformat())
+        documents.wait(steps, steps.check)
+        _checksums(folder, steps)
+        zipper.add_rest()
     steps.check()
     return BatchResult(folder, zip_path, job["total_pieces"], len(files))
 
@@ -687,16 +693,68 @@ def _checksums(folder: Path, steps: Steps) -> None:
     steps("checksums", len(paths), len(paths))
 
 
-def _zip(folder: Path, target: Path, date: dt.datetime) -> None:
-    """A zip of the package with fixed timestamps and order: same input, same bytes."""
-    stamp = (max(date.year, 1980), date.month, date.day, date.hour, date.minute, date.second)
-    with atomic_open(target) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
-            info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            with path.open("rb") as data, archive.open(info, "w") as member:  # a print file may be 1 GB
-                shutil.copyfileobj(data, member, 1 << 20)
+class _Zipper:
+    """The package zip, written by a thread member by member as the files are finished.
+
+    The print files (most of the bytes) are compressed while the rest of the package
+    is made: zlib and the CRC release the GIL, so the thread has the other core.  Fixed
+    timestamps and order (the print files as they are finished, which is the plan's
+    format order, then the rest by name): same input, same bytes.  If the run fails,
+    the half-written zip is removed with its temp file.
+    """
+
+    _ABORT = Path("\0abort")
+
+    def __init__(self, folder: Path, target: Path, date: dt.datetime) -> None:
+        self.folder, self.target = folder, target
+        self.stamp = (max(date.year, 1980), date.month, date.day, date.hour, date.minute, date.second)
+        self.queue: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        self.added: set[Path] = set()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="zip", daemon=True)
+
+    def __enter__(self) -> _Zipper:
+        self.thread.start()
+        return self
+
+    def add(self, *paths: Path) -> None:
+        for path in paths:
+            if path not in self.added:
+                self.added.add(path)
+                self.queue.put(path)
+
+    def add_rest(self) -> None:
+        """Every file of the package not added yet, by name."""
+        self.add(*sorted(p for p in self.folder.rglob("*") if p.is_file() and not p.name.startswith(".")))
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.queue.put(None if kind is None else self._ABORT)
+        self.thread.join()
+        if kind is None and self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        try:
+            with atomic_open(self.target) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+                while (path := self.queue.get()) is not None:
+                    if path == self._ABORT:
+                        raise _Aborted
+                    info = zipfile.ZipInfo(f"{self.folder.name}/{path.relative_to(self.folder).as_posix()}",
+                                           self.stamp)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    with path.open("rb") as data, archive.open(info, "w") as member:  # a print file may be 1 GB
+                        shutil.copyfileobj(data, member, 1 << 20)
+        except _Aborted:
+            pass
+        except BaseException as exc:  # handed to the main thread, which raises it
+            self.error = exc
+            while self.queue.get() not in (None, self._ABORT):  # let __exit__'s put return
+                pass
+
+
+class _Aborted(Exception):
+    """The run failed: the zip thread drops the temp file."""
 
 
 def orders_for_campaign(campaign: Campaign) -> Path:

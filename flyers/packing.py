@@ -20,6 +20,7 @@ from typing import Any
 
 import pikepdf
 
+from .content import PAGE_COMPRESSION
 from .files import atomic_open
 from .languages import Language
 from .orders import Distributor, Order
@@ -96,8 +97,8 @@ def _stream(path: Path, title: str, typesetter: Typesetter, pages: Iterator[byte
     box = (0.0, 0.0, size[0], size[1])
     boxes = PageBoxes(box, box, box)
     with atomic_open(path) as handle:
-        write_pages(handle, _base(title), (Rendered(zlib.compress(content, 6), boxes) for content in pages),
-                    count, typesetter)
+        rendered = (Rendered(zlib.compress(content, PAGE_COMPRESSION), boxes) for content in pages)
+        write_pages(handle, _base(title), rendered, count, typesetter)
 
 
 # --- packing lists ---------------------------------------------------------------------------

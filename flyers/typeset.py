@@ -49,6 +49,9 @@ _SIMPLE_CLASSES = frozenset({"AL", "HL", "NU", "SP", "IS", "SY", "CM", "HY", "BA
                              "EX", "PO", "PR", "ZWJ", "GL", "BB", "ID", "NS", "B2", "AI"})
 _NO_BREAK_BEFORE = frozenset({"CL", "CP", "EX", "IS", "SY", "NS", "CM", "ZWJ", "GL"})
 _RTL_CLASSES = frozenset({"R", "AL", "AN"})
+# Bidi classes that, in a left-to-right paragraph, resolve to level 0 whatever surrounds
+# them (no right-to-left letters or Arabic digits, no explicit embeddings or isolates).
+_LTR_ONLY = frozenset({"L", "EN", "ES", "ET", "CS", "NSM", "BN", "B", "S", "WS", "ON"})
 
 
 class Face(NamedTuple):
@@ -116,7 +119,7 @@ class Typesetter:
     glyphs: dict[tuple[int, int], int] = field(default_factory=dict)
     _by_path: dict[Path, int] = field(default_factory=dict)
     _stacks: dict[tuple[str, bool], tuple[int, ...]] = field(default_factory=dict)
-    _firsts: dict[tuple[tuple[int, ...], str], int | None] = field(default_factory=dict)
+    _firsts: dict[tuple[int, ...], dict[str, int | None]] = field(default_factory=dict)  # per stack
 
     def face(self, path: Path) -> int:
         """Index of the face for ``path`` (loaded once)."""
@@ -141,14 +144,17 @@ class Typesetter:
 
     def uncovered(self, stack: tuple[int, ...], text: str) -> list[str]:
         """Characters of ``text`` no face of ``stack`` can draw."""
-        return sorted({c for c in text if _needs_glyph(c) and self._first(stack, c) is None})
+        return sorted(c for c in set(text) if _needs_glyph(c) and self._first(stack, c) is None)
 
     def _first(self, stack: tuple[int, ...], char: str) -> int | None:
-        key = (stack, char)
-        if key not in self._firsts:
+        """The first face of ``stack`` with ``char`` (cached per stack: a plan asks 6 million times)."""
+        firsts = self._firsts.get(stack)
+        if firsts is None:
+            firsts = self._firsts[stack] = {}
+        if char not in firsts:
             code = ord(char)
-            self._firsts[key] = next((i for i in stack if code in self.faces[i].cmap), None)
-        return self._firsts[key]
+            firsts[char] = next((i for i in stack if code in self.faces[i].cmap), None)
+        return firsts[char]
 
     # --- shaping ---------------------------------------------------------------------
 
@@ -252,9 +258,12 @@ class Typesetter:
                 x0 = left
             base_y = top_y - baseline
             scale = b"q %s 0 0 %s " % (_n(size), _n(size))
+            numbers = self.glyphs
             for face, gid, x, dy in line.glyphs:
-                number = self._number(face, gid)
-                ops.append(scale + b"%.2f %.2f cm /T%d Do Q" % (x0 + x * size, base_y + dy * size, number))
+                number = numbers.get((face, gid))
+                if number is None:
+                    number = numbers[(face, gid)] = len(numbers)
+                ops.append(b"%s%.2f %.2f cm /T%d Do Q" % (scale, x0 + x * size, base_y + dy * size, number))
         return Block(b"\n".join(ops), width, height, len(lines))
 
     def _line_extents(self, faces: Iterable[int], strut: int, size: float,
@@ -270,13 +279,6 @@ class Typesetter:
             half = (line_height - ascent - descent) / 2
             above, below = max(above, (ascent + half) * size), max(below, (descent + half) * size)
         return above, below
-
-    def _number(self, face: int, gid: int) -> int:
-        key = (face, gid)
-        number = self.glyphs.get(key)
-        if number is None:
-            number = self.glyphs[key] = len(self.glyphs)
-        return number
 
     def fit(self, parts: Sequence[tuple[str, bool]], language: Language, size: float, width: float,
             line_height: float = 1.1, align: str = "center", pad_bottom: float = 0.0,
@@ -399,6 +401,14 @@ def _resolve(text: str, base: int) -> list[int]:
     """Resolved levels (rules X1-I2 of UAX #9) of one paragraph with base level ``base``."""
     if not text:
         return []
+    if base == 0 and all(unicodedata.bidirectional(c) in _LTR_ONLY for c in text):
+        return [0] * len(text)  # a Latin name in Arabic text: nothing to resolve
+    return list(_resolved(text, base))
+
+
+@lru_cache(maxsize=256)
+def _resolved(text: str, base: int) -> tuple[int, ...]:
+    """:func:`_resolve` by python-bidi; cached, for a language's "Shared by" text comes back for every name."""
     storage = uba.get_empty_storage()
     storage["base_level"] = base
     storage["base_dir"] = ("L", "R")[base]
@@ -407,7 +417,7 @@ def _resolve(text: str, base: int) -> list[int]:
     uba.resolve_weak_types(storage)
     uba.resolve_neutral_types(storage, False)
     uba.resolve_implicit_levels(storage, False)
-    return [int(char["level"]) for char in storage["chars"]]
+    return tuple(int(char["level"]) for char in storage["chars"])
 
 
 def _reorder(pieces: list[tuple[int, Run]]) -> list[Run]:
