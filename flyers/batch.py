@@ -19,6 +19,7 @@ import shutil
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ from .impose import (
     slug_origin,
 )
 from .imprints import ImprintSetter, imprint_texts
-from .languages import Language, resolve, resolve_all
+from .languages import Language, Names, resolve, resolve_apart
 from .layout import html_job_pdf
 from .model import Area, Master, Piece, Placements
 from .orders import Distributor, Order, distributors, read_orders
@@ -69,7 +70,7 @@ from .qr import qr_link
 from .ticket import default_lift, extend_job
 from .typeset import Typesetter
 from .vdp import ImprintOps, LineForms, PageJob, build_base, geometry, page_boxes, render_pages, write_pages
-from .workers import run_jobs
+from .workers import run_jobs, start_processes
 from .xjdf import write_xjdf
 
 BATCH_KEYS = "batches"  # under .cache/: which inputs made each finished package
@@ -126,9 +127,11 @@ def run_batch(request: BatchRequest, report: Report | None = None) -> BatchResul
     """
     if request.mode not in DEFAULTS.modes:
         raise FlyersError(f"--mode: {request.mode!r} is not one of {', '.join(DEFAULTS.modes)}")
+    start_processes()  # before the plan is read: see workers.py
     steps = Steps(report, request.timeout_s)
     profile = _output_intent(request)
     campaign = load_campaign(request.root)
+    names = resolve_apart(campaign)  # while the orders are read
     steps("orders read", 0, 0)
     orders = read_orders(request.orders, campaign)
     spec = load_print_spec(campaign)
@@ -138,17 +141,17 @@ def run_batch(request: BatchRequest, report: Report | None = None) -> BatchResul
     pages = 2 * len(orders) if request.mode == "copies" else pieces // 2 + len(orders)
     check_plan(len(orders), pieces, len(groups), pages, request.out)
     with nothing_left_behind(request.out, [request.out.with_suffix(".zip")]):
-        return _run(request, campaign, spec, profile, orders, groups, steps)
+        return _run(request, campaign, spec, profile, orders, groups, names.result(), steps)
 
 
 def _run(request: BatchRequest, campaign: Campaign, spec: PrintSpec, profile: Path, orders: list[Order],
-         groups: list[Distributor], steps: Steps) -> BatchResult:
-    languages = resolve_all(campaign)
+         groups: list[Distributor], names: Names, steps: Steps) -> BatchResult:
+    languages = names[0]
     wanted_langs = tuple(dict.fromkeys(o.language for o in orders))
     wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
     build_plan = plan(BuildRequest(root=request.root, out=request.out, languages=wanted_langs,
                                    formats=wanted_formats, strict=True,
-                                   strict_reason=f"{request.orders.name} orders them, so every one must build"))
+                                   strict_reason=f"{request.orders.name} orders them, so every one must build"), names)
     total = len(master_pieces(build_plan))  # written languages and the extra spoken ones, in every format
     done = [0]
 
@@ -197,6 +200,8 @@ def _print_package(request: BatchRequest, campaign: Campaign, spec: PrintSpec, p
             files.append(_print_file(request, campaign, fmt, orders, rendered, bases[fmt], imprints, folder,
                                      profile.name, request.lift or default_lift(spec, fmt), steps))
             zipper.add(*(folder / path for path in (files[-1].path, (files[-1].vt or {}).get("path")) if path))
+            if len(files) == 1:  # next in the zip, compressed while the next print file is made
+                zipper.add_when(documents.outputs)
         steps("proof", 0, 1)
         _proof(campaign, orders, rendered, bases, imprints, folder, languages, profile.name, request.orders.stem)
         steps("proof", 1, 1)
@@ -204,10 +209,15 @@ def _print_package(request: BatchRequest, campaign: Campaign, spec: PrintSpec, p
         extend_job(job, spec, groups, {fmt: [rendered[(t, fmt)] for t in _format_masters(orders, fmt, rendered)]
                                        for fmt in wanted_formats}, campaign.root / CACHE_DIR / "inks")
         write_json(folder / "job.json", job)
-        _documents(campaign, fonts, job, groups, folder, date)
-        with atomic_open(folder / "job.xjdf") as handle:
-            write_xjdf(handle, job, groups, date.isoformat())
+        zipper.add(folder / "proof.pdf", folder / "job.json")
+        with ThreadPoolExecutor(1, thread_name_prefix="job.pdf") as pool:  # a worker renders it meanwhile
+            job_pdf = pool.submit(_documents, campaign, fonts, job, groups, folder, date)
+            with atomic_open(folder / "job.xjdf") as handle:
+                write_xjdf(handle, job, groups, date.isoformat())
+            job_pdf.result()
+        zipper.add(folder / "job.xjdf", folder / "job.pdf")
         documents.wait(steps, steps.check)
+        zipper.add_when(documents.outputs)  # (already added after the first print file: skipped)
         _checksums(folder, steps)
         zipper.add_rest()
     steps.check()
@@ -665,7 +675,8 @@ def _start_documents(campaign: Campaign, request: BatchRequest, spec: PrintSpec,
     """Packing lists and box labels, typeset in a second process beside the print files."""
     serials = _serial_ranges(orders) if request.mode == "sequenced" else {}
     job = {"campaign": campaign.name, "name": request.orders.stem, "mode": request.mode}
-    english = resolve(campaign.source_language, campaign)  # the shop's documents are in the source language
+    # the shop's documents are in the source language
+    english = languages.get(campaign.source_language) or resolve(campaign.source_language, campaign)
     return Background(DocumentsJob(folder, fonts, english, languages, job, tuple(groups), serials,
                                    spec.pieces_per_box))
 
@@ -698,9 +709,10 @@ class _Zipper:
 
     The print files (most of the bytes) are compressed while the rest of the package
     is made: zlib and the CRC release the GIL, so the thread has the other core.  Fixed
-    timestamps and order (the print files as they are finished, which is the plan's
-    format order, then the rest by name): same input, same bytes.  If the run fails,
-    the half-written zip is removed with its temp file.
+    timestamps, and members in the order they were added, which never depends on
+    timing (:meth:`add_when` holds the members after it until its files are ready):
+    same input, same bytes.  If the run fails, the half-written zip is removed with
+    its temp file.
     """
 
     _ABORT = Path("\0abort")
@@ -708,9 +720,10 @@ class _Zipper:
     def __init__(self, folder: Path, target: Path, date: dt.datetime) -> None:
         self.folder, self.target = folder, target
         self.stamp = (max(date.year, 1980), date.month, date.day, date.hour, date.minute, date.second)
-        self.queue: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
-        self.added: set[Path] = set()
+        self.queue: queue.SimpleQueue[Path | Callable[[], list[Path]] | None] = queue.SimpleQueue()
+        self.added: set[Path] = set()  # by the main thread (add_rest); the zip thread keeps its own
         self.error: BaseException | None = None
+        self.aborted = threading.Event()
         self.thread = threading.Thread(target=self._run, name="zip", daemon=True)
 
     def __enter__(self) -> _Zipper:
@@ -723,34 +736,53 @@ class _Zipper:
                 self.added.add(path)
                 self.queue.put(path)
 
+    def add_when(self, ready: Callable[[], list[Path]]) -> None:
+        """The files ``ready()`` returns, next, once it returns any (another process makes them)."""
+        self.queue.put(ready)
+
     def add_rest(self) -> None:
         """Every file of the package not added yet, by name."""
-        self.add(*sorted(p for p in self.folder.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        self.queue.put(lambda: sorted(p for p in self.folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+                       or [self.folder])  # (never empty: the folder itself is skipped)
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            self.aborted.set()
         self.queue.put(None if kind is None else self._ABORT)
         self.thread.join()
         if kind is None and self.error is not None:
             raise self.error
 
     def _run(self) -> None:
+        written: set[Path] = set()
         try:
             with atomic_open(self.target) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
-                while (path := self.queue.get()) is not None:
-                    if path == self._ABORT:
-                        raise _Aborted
-                    info = zipfile.ZipInfo(f"{self.folder.name}/{path.relative_to(self.folder).as_posix()}",
-                                           self.stamp)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    with path.open("rb") as data, archive.open(info, "w") as member:  # a print file may be 1 GB
-                        shutil.copyfileobj(data, member, 1 << 20)
+                while (item := self.queue.get()) is not None:
+                    for path in self._wait(item) if callable(item) else [item]:
+                        if path == self._ABORT:
+                            raise _Aborted
+                        if path not in written and path.is_file():
+                            written.add(path)
+                            self._write(archive, path)
         except _Aborted:
             pass
         except BaseException as exc:  # handed to the main thread, which raises it
             self.error = exc
             while self.queue.get() not in (None, self._ABORT):  # let __exit__'s put return
                 pass
+
+    def _wait(self, ready: Callable[[], list[Path]]) -> list[Path]:
+        while not (paths := ready()):
+            if self.aborted.wait(0.05):
+                raise _Aborted
+        return paths
+
+    def _write(self, archive: zipfile.ZipFile, path: Path) -> None:
+        info = zipfile.ZipInfo(f"{self.folder.name}/{path.relative_to(self.folder).as_posix()}", self.stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        with path.open("rb") as data, archive.open(info, "w") as member:  # a print file may be 1 GB
+            shutil.copyfileobj(data, member, 1 << 20)
 
 
 class _Aborted(Exception):

@@ -27,7 +27,7 @@ from .errors import CatalogError, RenderError, UsageError
 from .files import clean_temp_files, has_digest, sha256_bytes, write_bytes, write_json
 from .fontstack import FontBook, fontconfig_file, load_fonts
 from .home import home_piece, sheet_pdf, sheets_for
-from .languages import SpokenLanguage, primary_spoken, resolve_all, resolve_spoken
+from .languages import Names, SpokenLanguage, primary_spoken, resolve_all, resolve_spoken
 from .model import Area, Master, PrintOptions, Slot
 from .preflight import LAYOUT_RULES
 from .qr import qr_alt, qr_code, refuse_placeholder_link
@@ -130,16 +130,17 @@ class Plan:
         return self.loaded.get(spoken.written or self.campaign.source_language)
 
 
-def plan(request: BuildRequest) -> Plan:
+def plan(request: BuildRequest, names: Names | None = None) -> Plan:
     """Validate everything a build needs before any rendering starts.
 
     A language that cannot be built (no catalog, sentences missing, a broken
     catalog) is left out and named, never printed in English; the others are
     built.  ``strict`` makes any of that an error before anything renders.
+    ``names``: the languages already resolved (a batch resolves them apart).
     """
     campaign = load_campaign(request.root, strict=request.strict_config)
     fonts = load_fonts(campaign.fonts_dir)
-    languages = resolve_all(campaign)
+    languages = names[0] if names else resolve_all(campaign)
     for language in languages.values():  # a language without fonts is a campaign error, asked for or not
         fonts.stack(language)
     selected_langs = _select(request.languages, tuple(languages), "language", "flyers languages")
@@ -166,7 +167,7 @@ def plan(request: BuildRequest) -> Plan:
     if (skipped or failed) and request.strict:
         raise CatalogError(f"{request.strict_reason}: some languages cannot be built",
                            [f"{tag}: {why}" for tag, why in {**failed, **skipped}.items()])
-    spoken = resolve_spoken(campaign, languages)
+    spoken = names[1] if names else resolve_spoken(campaign, languages)
     primaries = set(primary_spoken(campaign, spoken).values())
     extra = tuple(tag for tag, item in spoken.items() if tag not in primaries)
     for item in spoken.values():  # a spoken language without fonts is a campaign error, asked for or not

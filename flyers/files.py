@@ -72,8 +72,21 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write pretty, key-sorted JSON atomically (stable bytes for stable input)."""
-    write_text(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    """Write pretty, key-sorted JSON atomically (stable bytes for stable input).
+
+    Encoded piece by piece: a national plan's job.json (18 MB, millions of pieces
+    of text) made as one string took 130 MB at once; this keeps a few KB.
+    """
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, sort_keys=True)
+    with atomic_open(path) as handle:
+        chunks: list[str] = []
+        for chunk in encoder.iterencode(data):
+            chunks.append(chunk)
+            if len(chunks) == 8192:
+                handle.write("".join(chunks).encode("utf-8"))
+                chunks.clear()
+        chunks.append("\n")
+        handle.write("".join(chunks).encode("utf-8"))
 
 
 def clean_temp_files(folder: Path) -> int:

@@ -34,6 +34,7 @@ LABEL = (4 * PT, 6 * PT)
 MARGIN = 0.6 * PT
 LABEL_MARGIN = 0.25 * PT
 ROW_PT = 15.0
+DOCUMENT_FILES = ("packing-lists.pdf", "labels.pdf")
 
 
 @dataclass(frozen=True)
@@ -302,9 +303,9 @@ def _documents_worker(task: DocumentsJob, queue: Any) -> None:
         return [Line(task.languages[o.language], o.format, o.quantity, task.serials.get(o.line, ""))
                 for o in group.orders]
 
-    write_packing_lists(task.folder / "packing-lists.pdf", Typesetter(task.fonts), task.english, task.job,
+    write_packing_lists(task.folder / DOCUMENT_FILES[0], Typesetter(task.fonts), task.english, task.job,
                         task.groups, lines_of, lambda done, total: queue.put(("packing lists", done, total)))
-    write_labels(task.folder / "labels.pdf", Typesetter(task.fonts), task.english, task.languages, task.groups,
+    write_labels(task.folder / DOCUMENT_FILES[1], Typesetter(task.fonts), task.english, task.languages, task.groups,
                  task.capacity, lambda done, total: queue.put(("labels", done, total)))
 
 
@@ -313,12 +314,23 @@ class Background:
     the two halves of a batch share nothing but the orders, so both cores work."""
 
     def __init__(self, task: DocumentsJob) -> None:
-        import multiprocessing
+        from .workers import process_context
 
-        context = multiprocessing.get_context("spawn")
+        context = process_context()
         self.queue = context.Queue()
+        self.folder = task.folder
+        for name in DOCUMENT_FILES:  # a rerun's old files must not pass for this run's (see outputs)
+            (self.folder / name).unlink(missing_ok=True)
         self.process = context.Process(target=_documents_worker, args=(task, self.queue), daemon=True)
         self.process.start()
+
+    def outputs(self) -> list[Path]:
+        """The worker's files once both are written (each appears whole, by rename); else none.
+
+        Asked from another thread too (the zip's), so it looks at the folder, never at
+        the process, whose exit status only one reader may take."""
+        paths = [self.folder / name for name in DOCUMENT_FILES]
+        return paths if all(path.is_file() for path in paths) else []
 
     def poll(self, report: Callable[[str, int, int], None]) -> None:
         """Pass on the progress the worker has sent so far."""

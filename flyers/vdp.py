@@ -20,7 +20,6 @@ from __future__ import annotations
 import collections
 import io
 import itertools
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,6 +46,7 @@ from .pdfwriter import PageBoxes, PageStreamer
 from .prepress import MASTER_PREFIX
 from .stamp import finalize, open_pdf, repair_to_unicode
 from .typeset import Typesetter
+from .workers import process_context
 
 T = TypeVar("T")
 SHARED_RESOURCES = "/KYRSharedResources"
@@ -238,7 +238,7 @@ def render_pages(pages: Iterable[PageJob], geometry: Geometry, forms: LineForms 
             waiting.append([boxes for _, boxes in part])
             yield [job for job, _ in part]
 
-    context = multiprocessing.get_context("spawn")
+    context = process_context()
     with context.Pool(count, initializer=_init_pool, initargs=(geometry,)) as pool:
         for results in pool.imap(_pages, feed()):
             in_flight.release()

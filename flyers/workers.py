@@ -6,6 +6,12 @@ first font configuration, which is why this happens in a child and never in
 the CLI's own process.  Workers also run under a memory limit, and every job
 under a time limit, so a pathological translation cannot hang a print run.
 Two workers use both cores of a small machine.
+
+Every child process (these workers, the print files' page workers, the packing
+lists' process) comes from one fork server started while this process is
+still small (:func:`start_processes`): a child started straight from a batch
+that holds a national plan would, for the moment between fork and exec, count
+the parent's few hundred MB a second time.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import resource
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +44,21 @@ def _init_worker(fontconfig_file: str, memory_mb: int, pids: Any) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def process_context() -> multiprocessing.context.ForkServerContext:
+    """The start method of every child process: the fork server (nothing preloaded, so a
+    child imports what it needs, as a spawned one would, and WeasyPrint only after
+    FONTCONFIG_FILE is set)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([])
+    return context
+
+
+def start_processes() -> None:
+    """Start the fork server now, before this process loads a plan (see the module's docstring)."""
+    process_context()
+    multiprocessing.forkserver.ensure_running()
+
+
 def worker_count(jobs: int) -> int:
     """Both cores where there is work for both; the machine's count otherwise capped."""
     return max(1, min(jobs, os.cpu_count() or 1, 4))
@@ -54,7 +76,7 @@ def run_jobs(function: Callable[[T], R], jobs: Iterable[T], fontconfig_file: Pat
     job_list = list(jobs)
     if not job_list:
         return
-    context = multiprocessing.get_context("spawn")
+    context = process_context()
     pids = context.SimpleQueue()
     executor = cf.ProcessPoolExecutor(
         max_workers=worker_count(len(job_list)), mp_context=context,
