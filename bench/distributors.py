@@ -24,7 +24,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -59,9 +58,10 @@ def run(distributors: int, pieces: int, mode: str, work: Path) -> dict[str, obje
     command = [str(Path(sys.executable).with_name("flyers")), "batch", "-w", str(ROOT), str(orders),
                "--out", str(out), "--mode", mode]
     with PeakMemory() as memory:
-        start, cpu = time.perf_counter(), _cpu()
+        start = time.perf_counter()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+        seconds = time.perf_counter() - start
+    cpu = memory.children_cpu
     pieces = load_job(out)["total_pieces"]
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     shutil.rmtree(out)
@@ -72,12 +72,6 @@ def run(distributors: int, pieces: int, mode: str, work: Path) -> dict[str, obje
             "pieces_per_hour": round(3600 * pieces / seconds, -5),
             "peak_rss_mb": round(memory.peak_tree / 2**20), "peak_rss_command_mb": round(memory.peak_children / 2**20),
             "package_mb": round(size / 2**20), "load_before": round(load, 2), "cores": os.cpu_count()}
-
-
-def _cpu() -> float:
-    """User + system seconds of this process's finished children (the command and all it started)."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return children.ru_utime + children.ru_stime
 
 
 def main() -> None:

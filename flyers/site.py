@@ -509,7 +509,7 @@ def _faces(shared: Shared, page: Page) -> Faces:
     """A page's own web fonts: subsets of its families cut to its text."""
     english = shared.languages.get("en")
     extra = shared.fonts.stack(english) if english else shared.fonts.scripts.get("Latn", ())
-    return page_faces(shared.fonts, page.runs, bold_text(page.html), tuple(extra), page.runs[0][0], shared.cache)
+    return page_faces(shared.fonts, page.runs, bold_text(page.html), tuple(extra), shared.cache)
 
 
 def _stylesheet(shared: Shared, folder: SiteFolder) -> str:

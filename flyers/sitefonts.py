@@ -7,8 +7,11 @@ A visitor who opens the Bengali page downloads Bengali and Latin glyphs for
 that page, not the 28 faces of the whole site; the index draws "اردو" with a
 few kilobytes instead of the Urdu page's whole subset.  Bold faces are cut
 to the text the stylesheet sets in bold (headings, names, buttons), which
-halves CJK pages.  Faces are ``font-display: block`` and the page's own
-script is preloaded, so text is drawn once, in its font, with no layout shift.
+halves CJK pages.  Faces are ``font-display: block`` and every face a page
+declares is preloaded (each is cut from that page's own text, so the browser
+would fetch it anyway): text is drawn once, in its fonts, with no layout shift
+-- preloading only the page's own script let a Persian page's Latin face arrive
+late and shift the page.
 Subsets are cached under ``.cache/site/fonts`` by content.
 """
 
@@ -59,7 +62,7 @@ def bold_text(html: str) -> str:
 
 
 def page_faces(fonts: FontBook, runs: Iterable[tuple[Language, str]], bold: str, extra: tuple[str, ...],
-               primary: Language, cache: Path) -> Faces:
+               cache: Path) -> Faces:
     """@font-face rules for one page's text.
 
     ``runs`` are (language, text) pairs; each family of a language's stack gets
@@ -75,7 +78,6 @@ def page_faces(fonts: FontBook, runs: Iterable[tuple[Language, str]], bold: str,
         text.setdefault(family, set(ALWAYS_IN_FONTS))
     _share_out(fonts, extra, set(runs[0][1]), text)
     bold_chars = set(bold) | set(ALWAYS_IN_FONTS)
-    preferred = set(fonts.stack(primary)[:1])
     rules, preload, files = [], [], {}
     for family in sorted(text):
         for source in fonts.families[family]:
@@ -85,8 +87,7 @@ def page_faces(fonts: FontBook, runs: Iterable[tuple[Language, str]], bold: str,
                 continue
             name = f"{FONT_FOLDER}/{source.stem.removesuffix('.subset')}.{sha256_bytes(subset)[:10]}.woff2"
             files[name] = subset
-            if family in preferred:
-                preload.append(name)
+            preload.append(name)
             rules.append(f'@font-face {{ font-family: "{family}"; src: url("{{root}}{name}") format("woff2"); '
                          f"font-weight: {weight}; font-style: normal; font-display: block; "
                          f"unicode-range: {ranges}; }}")
