@@ -162,7 +162,7 @@ def _parse_row(path: Path, number: int, header: list[str], row: list[str], campa
     cells = {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)}
     before = len(problems)
     try:
-        parsed = OrderRow.model_validate({k: v for k, v in cells.items() if k in OrderRow.model_fields})
+        parsed = OrderRow.model_validate({k: v for k, v in cells.items() if k in _ROW_FIELDS})
     except ValidationError as exc:
         for item in exc.errors(include_url=False):
             column = str(item["loc"][0])
@@ -215,6 +215,7 @@ class NameCheck:
     def __init__(self, campaign: Campaign) -> None:
         from .fontstack import font_cmap, load_fonts
 
+        self.checked: dict[str, list[str]] = {}
         try:
             book = load_fonts(campaign.fonts_dir)
         except Exception:  # a broken fonts.toml is reported where the build loads it
@@ -226,7 +227,13 @@ class NameCheck:
         self.covered = frozenset().union(*(font_cmap(p) for p in paths))
 
     def problems(self, name: str) -> list[str]:
-        """What keeps ``name`` from printing as written."""
+        """What keeps ``name`` from printing as written (each name checked once: a
+        distributor's name comes back on each of its lines)."""
+        if name not in self.checked:
+            self.checked[name] = self._problems(name)
+        return self.checked[name]
+
+    def _problems(self, name: str) -> list[str]:
         problems = []
         controls = sorted({c for c in name if c in BIDI_CONTROLS})
         if controls:
@@ -276,6 +283,9 @@ class OrderRow(Table):
     region: str = ""
     postal_code: str = ""
     country: Annotated[str, AfterValidator(_check_country)] = ""
+
+
+_ROW_FIELDS = frozenset(OrderRow.model_fields)
 
 
 def distributors(orders: list[Order]) -> list[Distributor]:

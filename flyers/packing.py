@@ -62,15 +62,21 @@ class TextWriter:
              language: Language | None = None, align: str = "left", grey: float = 1.0) -> tuple[bytes, float]:
         """Operators drawing ``text`` with its top at ``top``; and the height it took."""
         lang = language or self.english
-        key = (text, lang.tag, size, bold, width, align)
-        block = self.cache.get(key)
-        if block is None:
-            block = self.typesetter.fit([(text, False)], lang, size, width, 1.2, align, 0.0, bold)
-            if len(self.cache) < 2000:  # the repeated words; names come once each
-                self.cache[key] = block
+        block = self.block((text, lang.tag, size, bold, width, align),
+                           lambda: self.typesetter.fit([(text, False)], lang, size, width, 1.2, align, 0.0, bold))
         colour = b"0 0 0 %s k" % _n(grey)
         ops = block.ops.replace(b"0 0 0 1 k", colour, 1)
         return b"q 1 0 0 1 %s %s cm\n%s\nQ" % (_n(x), _n(top - block.height), ops), block.height
+
+
+    def block(self, key: tuple[str, str, float, bool, float, str], make: Callable[[], Block]) -> Block:
+        """The block cached under ``key``, made by ``make`` the first time."""
+        block = self.cache.get(key)
+        if block is None:
+            block = make()
+            if len(self.cache) < 2000:  # the repeated words; names come once each
+                self.cache[key] = block
+        return block
 
 
 def _n(value: float) -> bytes:
@@ -199,10 +205,9 @@ def _mixed(writer: TextWriter, cell: str, language: Language, x: float, top: flo
            bold: bool) -> tuple[bytes, float]:
     """A right-to-left endonym then "(English)", left to right, each in its own direction."""
     endonym, _, english = cell.partition(" (")
-    typesetter = writer.typesetter
-    block = typesetter.fit([(endonym, True), (" (" + english, False)], writer.english, 10, width, 1.2, "left", 0.0,
-                           bold)
-    del language
+    block = writer.block((cell, f"{language.tag} mixed", 10, bold, width, "left"),  # on every page of its line
+                         lambda: writer.typesetter.fit([(endonym, True), (" (" + english, False)], writer.english,
+                                                       10, width, 1.2, "left", 0.0, bold))
     return b"q 1 0 0 1 %s %s cm\n%s\nQ" % (_n(x), _n(top - block.height), block.ops), block.height
 
 

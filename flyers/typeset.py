@@ -165,8 +165,8 @@ class Typesetter:
         codes = set(map(ord, text))
         if codes <= self.faces[stack[0]].cmap:  # the first font has it all (most text)
             faces = [stack[0]] * len(text)
-        else:
-            uncovered = self.uncovered(stack, text)
+        else:  # only what the first font lacks can be uncovered
+            uncovered = self.uncovered(stack, "".join(map(chr, codes - self.faces[stack[0]].cmap)))
             if uncovered:
                 shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in uncovered[:8])
                 raise FlyersError(f"no font in fonts/fonts.toml covers {shown} (in {text!r})")
