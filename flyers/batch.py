@@ -200,7 +200,7 @@ def _print_package(request: BatchRequest, campaign: Campaign, spec: PrintSpec, p
             files.append(_print_file(request, campaign, fmt, orders, rendered, bases[fmt], imprints, folder,
                                      profile.name, request.lift or default_lift(spec, fmt), steps))
             zipper.add(*(folder / path for path in (files[-1].path, (files[-1].vt or {}).get("path")) if path))
-            if len(files) == 1:  # next in the zip, compressed while the next print file is made
+            if len(files) == 1:  # the packing lists next, compressed while the next print file is made
                 zipper.add_when(documents.outputs)
         steps("proof", 0, 1)
         _proof(campaign, orders, rendered, bases, imprints, folder, languages, profile.name, request.orders.stem)
@@ -217,7 +217,6 @@ def _print_package(request: BatchRequest, campaign: Campaign, spec: PrintSpec, p
             job_pdf.result()
         zipper.add(folder / "job.xjdf", folder / "job.pdf")
         documents.wait(steps, steps.check)
-        zipper.add_when(documents.outputs)  # (already added after the first print file: skipped)
         _checksums(folder, steps)
         zipper.add_rest()
     steps.check()
@@ -721,7 +720,6 @@ class _Zipper:
         self.folder, self.target = folder, target
         self.stamp = (max(date.year, 1980), date.month, date.day, date.hour, date.minute, date.second)
         self.queue: queue.SimpleQueue[Path | Callable[[], list[Path]] | None] = queue.SimpleQueue()
-        self.added: set[Path] = set()  # by the main thread (add_rest); the zip thread keeps its own
         self.error: BaseException | None = None
         self.aborted = threading.Event()
         self.thread = threading.Thread(target=self._run, name="zip", daemon=True)
@@ -731,10 +729,9 @@ class _Zipper:
         return self
 
     def add(self, *paths: Path) -> None:
+        """``paths``, next (a file already in the zip is skipped)."""
         for path in paths:
-            if path not in self.added:
-                self.added.add(path)
-                self.queue.put(path)
+            self.queue.put(path)
 
     def add_when(self, ready: Callable[[], list[Path]]) -> None:
         """The files ``ready()`` returns, next, once it returns any (another process makes them)."""
@@ -742,8 +739,7 @@ class _Zipper:
 
     def add_rest(self) -> None:
         """Every file of the package not added yet, by name."""
-        self.queue.put(lambda: sorted(p for p in self.folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-                       or [self.folder])  # (never empty: the folder itself is skipped)
+        self.add(*sorted(p for p in self.folder.rglob("*") if p.is_file() and not p.name.startswith(".")))
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if kind is not None:
@@ -761,7 +757,7 @@ class _Zipper:
                     for path in self._wait(item) if callable(item) else [item]:
                         if path == self._ABORT:
                             raise _Aborted
-                        if path not in written and path.is_file():
+                        if path not in written:
                             written.add(path)
                             self._write(archive, path)
         except _Aborted:

@@ -214,7 +214,7 @@ def render_pages(pages: Iterable[PageJob], geometry: Geometry, forms: LineForms 
     Pages are consumed lazily with at most a few chunks in flight, so memory
     does not grow with the number of pages and the workers never wait for the
     writer; page boxes stay in this process (only placements travel).  Runs
-    under ``small`` pages stay in-process: spawning workers costs about a second.
+    under ``small`` pages stay in-process: starting workers costs about a second.
     ``forms`` decides which line forms each page makes (see :class:`LineForms`).
     """
     def jobs() -> Iterator[tuple[WorkerJob, PageBoxes]]:

@@ -1,6 +1,6 @@
 """Render workers: WeasyPrint in separate processes, hermetic and bounded.
 
-Each worker is a fresh (spawned) process whose fontconfig sees only the
+Each worker is a fresh process (nothing imported) whose fontconfig sees only the
 workspace fonts -- FONTCONFIG_FILE must be set before WeasyPrint creates its
 first font configuration, which is why this happens in a child and never in
 the CLI's own process.  Workers also run under a memory limit, and every job
