@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from .model import Area, Matrix, Piece, Placements, Slot
-from .qr import encode, pdf_operators
+from .qr import QRCode, encode, encode_many, pdf_operators
 
 if TYPE_CHECKING:
     from .pdfwriter import Box
@@ -38,18 +39,22 @@ class Geometry:
         return next((a for a in self.imprints if a.page == page), None)
 
 
-def piece_operators(piece: Piece, geometry: Geometry) -> bytes:
+Codes = Mapping[str, QRCode]  # the QR codes of a chunk of pages, encoded together, by link
+
+
+def piece_operators(piece: Piece, geometry: Geometry, codes: Codes | None = None) -> bytes:
     """Content operators for one piece in master coordinates (trim origin).
 
     A piece of an order line (``piece.imprint``: the line) draws the line's form for
-    its page, which holds the QR code and the imprint; a piece of no line, its QR inline.
+    its page, which holds the QR code and the imprint; a piece of no line, its QR inline
+    (from ``codes`` when its link is there).
     """
     ops = [b"q /M%d Do Q" % piece.page]
     slot, area = geometry.slot(piece.page), geometry.area(piece.page)
     if piece.imprint is not None and (slot is not None or area is not None):
         ops.append(b"/%s Do" % form_name(piece.imprint, piece.page))
     elif piece.link and slot is not None:
-        ops.append(_qr_operators(piece.link, geometry.error_correction, slot.x, slot.y, slot.size))
+        ops.append(_qr_operators(piece.link, geometry.error_correction, slot, codes))
     if area is not None and piece.serial is not None:
         ops.append(serial_operators(f"#{piece.serial:06d}", area, geometry.digit_advance))
     return b"\n".join(ops)
@@ -60,10 +65,24 @@ def form_name(line: int, page: int) -> bytes:
     return b"I%d.%d" % (line, page)
 
 
-@functools.lru_cache(maxsize=1024)
-def _qr_operators(link: str, error_correction: str, x: float, y: float, size: float) -> bytes:
-    """A link's QR operators, encoded once for the copies of a piece on a sheet (and its proof)."""
-    return pdf_operators(encode(link, error_correction), x, y, size)
+def _qr_operators(link: str, error_correction: str, slot: Slot, codes: Codes | None) -> bytes:
+    """A link's QR operators in a slot: its code from ``codes``, or encoded alone."""
+    code = codes.get(link) if codes else None
+    return pdf_operators(code or encode(link, error_correction), slot.x, slot.y, slot.size)
+
+
+def chunk_codes(jobs: Sequence[WorkerJob], geometry: Geometry) -> dict[str, QRCode]:
+    """Every QR code a chunk of pages draws, encoded together (masks scored at once: 4x cheaper)."""
+    links: dict[str, None] = {}
+    for placements, _, forms in jobs:
+        for piece in placements.pieces:
+            if piece.link and piece.imprint is None and geometry.slot(piece.page) is not None:
+                links[piece.link] = None
+        for form in forms:
+            if form.link and geometry.slot(form.page) is not None:
+                links[form.link] = None
+    unique = list(links)
+    return dict(zip(unique, encode_many(unique, geometry.error_correction), strict=True))
 
 
 class FormJob(NamedTuple):
@@ -83,13 +102,13 @@ class Form(NamedTuple):
     bbox: Box
 
 
-def form_content(job: FormJob, geometry: Geometry) -> Form:
+def form_content(job: FormJob, geometry: Geometry, codes: Codes | None = None) -> Form:
     """The line form: the QR code in the page's slot and the imprint in its area."""
     ops: list[bytes] = []
     boxes: list[Box] = []
     slot, area = geometry.slot(job.page), geometry.area(job.page)
     if job.link and slot is not None:
-        ops.append(_qr_operators(job.link, geometry.error_correction, slot.x, slot.y, slot.size))
+        ops.append(_qr_operators(job.link, geometry.error_correction, slot, codes))
         boxes.append((slot.x, slot.y, slot.x + slot.size, slot.y + slot.size))
     if job.imprint and area is not None:
         ops.append(job.imprint)
@@ -115,7 +134,7 @@ def serial_operators(text: str, area: Area, advances: tuple[float, ...]) -> byte
     return b" ".join(ops)
 
 
-def page_content(placements: Placements, geometry: Geometry, extra: bytes = b"") -> bytes:
+def page_content(placements: Placements, geometry: Geometry, extra: bytes = b"", codes: Codes | None = None) -> bytes:
     """One output page's content stream, compressed.
 
     A copies-mode sheet repeats one piece 10 or 21 times: its operators are made
@@ -125,7 +144,7 @@ def page_content(placements: Placements, geometry: Geometry, extra: bytes = b"")
     for piece, matrix in zip(*placements, strict=True):
         ops = made.get(piece)
         if ops is None:
-            ops = made[piece] = piece_operators(piece, geometry)
+            ops = made[piece] = piece_operators(piece, geometry, codes)
         parts.append(b"q %s cm\n%s\nQ" % (_matrix(matrix), ops))
     if extra:
         parts.append(extra)
@@ -152,11 +171,13 @@ def _init_pool(geometry: Geometry) -> None:
 WorkerJob = tuple[Placements, bytes, tuple[FormJob, ...]]
 
 
-def _render(job: WorkerJob, geometry: Geometry) -> tuple[bytes, tuple[Form, ...]]:
-    placements, extra, forms = job
-    return page_content(placements, geometry, extra), tuple(form_content(f, geometry) for f in forms)
+def render_chunk(chunk: Sequence[WorkerJob], geometry: Geometry) -> list[tuple[bytes, tuple[Form, ...]]]:
+    """Each page's content and new line forms, the chunk's QR codes encoded first, together."""
+    codes = chunk_codes(chunk, geometry)
+    return [(page_content(placements, geometry, extra, codes), tuple(form_content(f, geometry, codes) for f in forms))
+            for placements, extra, forms in chunk]
 
 
 def _pages(chunk: list[WorkerJob]) -> list[tuple[bytes, tuple[Form, ...]]]:
     assert _GEOMETRY is not None
-    return [_render(job, _GEOMETRY) for job in chunk]
+    return render_chunk(chunk, _GEOMETRY)

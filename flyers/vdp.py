@@ -38,7 +38,7 @@ from .content import (
     WorkerJob,
     _init_pool,
     _pages,
-    _render,
+    render_chunk,
 )
 from .files import atomic_open
 from .model import Area, Master, Piece, Placements, Slot
@@ -225,9 +225,10 @@ def render_pages(pages: Iterable[PageJob], geometry: Geometry, forms: LineForms 
     head = list(itertools.islice(iterator, small))
     count = workers if workers is not None else min(os.cpu_count() or 1, 2)
     if count <= 1 or len(head) < small:
-        for job, boxes in itertools.chain(head, iterator):
-            content, made = _render(job, geometry)
-            yield Rendered(content, boxes, made)
+        for part in _chunked(itertools.chain(head, iterator), chunk):
+            for (content, made), (_, boxes) in zip(render_chunk([job for job, _ in part], geometry), part,
+                                                   strict=True):
+                yield Rendered(content, boxes, made)
         return
     in_flight = threading.BoundedSemaphore(4 * count)
     waiting: collections.deque[list[PageBoxes]] = collections.deque()
