@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 
-from flyers.build import BuildRequest, masters, plan
-from flyers.model import Master
+if TYPE_CHECKING:  # the engine is imported only where a master is made: PeakMemory's process stays small
+    from flyers.model import Master
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = ROOT / "fonts" / "NotoSans-Regular.ttf"
@@ -17,6 +18,8 @@ FONT = ROOT / "fonts" / "NotoSans-Regular.ttf"
 
 def master_for(language: str = "en", fmt: str = "letter") -> tuple[Master, float]:
     """The print master of one language and format (cached), and seconds it took."""
+    from flyers.build import BuildRequest, masters, plan
+
     start = time.perf_counter()
     build_plan = plan(BuildRequest(root=ROOT, out=ROOT / "output", languages=(language,), formats=(fmt,)))
     rendered, _ = masters(build_plan)

@@ -33,8 +33,6 @@ from pathlib import Path
 
 from _common import ROOT, PeakMemory
 
-from flyers.batch import load_job
-
 LINES = [("en", "card"), ("es", "card"), ("zh-Hans", "half-letter"), ("ar", "card"), ("yi", "letter")]
 NAMES = ["Congregation {n:05d}, Queens", "Iglesia San José {n:05d}", "Masjid Al-Noor {n:05d}",
          "First Chinese Baptist {n:05d}, Chinatown", "Community Pantry {n:05d} of the Lower East Side"]
@@ -62,6 +60,8 @@ def run(distributors: int, pieces: int, mode: str, work: Path) -> dict[str, obje
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seconds = time.perf_counter() - start
     cpu = memory.children_cpu
+    from flyers.batch import load_job  # after the run: this process's own memory is in peak_rss_mb
+
     pieces = load_job(out)["total_pieces"]
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     shutil.rmtree(out)
