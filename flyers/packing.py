@@ -68,7 +68,6 @@ class TextWriter:
         ops = block.ops.replace(b"0 0 0 1 k", colour, 1)
         return b"q 1 0 0 1 %s %s cm\n%s\nQ" % (_n(x), _n(top - block.height), ops), block.height
 
-
     def block(self, key: tuple[str, str, float, bool, float, str], make: Callable[[], Block]) -> Block:
         """The block cached under ``key``, made by ``make`` the first time."""
         block = self.cache.get(key)
