@@ -55,10 +55,10 @@ from .impose import (
     lifts,
     slug_origin,
 )
-from .imprints import ImprintSetter, imprint_texts
+from .imprints import ImprintSetter, ImprintStyle, imprint_styles
 from .languages import Language, Names, resolve, resolve_apart
 from .layout import html_job_pdf
-from .model import Area, Master, Piece, Placements
+from .model import Master, Piece, Placements
 from .orders import Distributor, Order, distributors, read_orders
 from .packing import Background, DocumentsJob
 from .pdfvt import Group, Record, stream_vt
@@ -69,7 +69,7 @@ from .progress import Report, Steps, check_plan, nothing_left_behind
 from .qr import qr_link
 from .ticket import default_lift, extend_job
 from .typeset import Typesetter
-from .vdp import ImprintOps, LineForms, PageJob, build_base, geometry, page_boxes, render_pages, write_pages
+from .vdp import LineForms, PageJob, build_base, geometry, page_boxes, render_pages, write_pages
 from .workers import run_jobs, start_processes
 from .xjdf import write_xjdf
 
@@ -188,7 +188,8 @@ def _print_package(request: BatchRequest, campaign: Campaign, spec: PrintSpec, p
                    steps: Steps, documents: Background) -> BatchResult:
     """Print files, proof, ticket and checksums, while ``documents`` makes the packing lists."""
     wanted_formats = tuple(dict.fromkeys(o.format for o in orders))
-    imprints = _Imprints(fonts, imprint_texts(campaign), languages)
+    used = [languages[tag] for tag in dict.fromkeys(o.language for o in orders)]
+    imprints = _Imprints(fonts, imprint_styles(campaign, fonts, used), languages)
     _check_imprints(imprints, orders, request.orders, steps)
     font = campaign.fonts_dir / SERIAL_FONT
     bases = {fmt: build_base([rendered[(t, fmt)].pdf for t in _format_masters(orders, fmt, rendered)], font,
@@ -291,24 +292,22 @@ class _Imprints:
     typesetter per file, so each file's glyph forms are the ones it draws (see imprints.py)."""
 
     fonts: FontBook
-    texts: Callable[[Language], tuple[str, str]]
+    styles: dict[str, ImprintStyle]
     languages: dict[str, Language]
 
-    def for_file(self, lines: list[Order]) -> tuple[Typesetter, ImprintOps]:
-        typesetter = Typesetter(self.fonts)
-        setter = ImprintSetter(typesetter, self.texts)
+    def setter(self) -> ImprintSetter:
+        return ImprintSetter(Typesetter(self.fonts), self.styles)
 
-        def imprint(line: int, area: Area) -> bytes:
-            order = lines[line]
-            return setter.operators(order.distributor_name, self.languages[order.language], area)
-
-        return typesetter, imprint
+    def for_file(self, lines: list[Order], shape: Geometry, setter: ImprintSetter | None = None) -> LineForms:
+        """The line forms of a file of ``lines``; their glyphs go to ``.setter.typesetter``."""
+        return LineForms(shape, len(lines), lambda line: (lines[line].distributor_name, lines[line].language),
+                         setter or self.setter())
 
 
 def _check_imprints(imprints: _Imprints, orders: list[Order], source: Path, steps: Steps) -> None:
     """Every imprint can be set, checked before any file is written (they are typeset
     as the sheets are drawn)."""
-    setter = ImprintSetter(Typesetter(imprints.fonts), imprints.texts)
+    setter = imprints.setter()
     for fmt in dict.fromkeys(o.format for o in orders):
         lines = [o for o in orders if o.format == fmt]
         checked: set[tuple[str, str]] = set()
@@ -317,7 +316,7 @@ def _check_imprints(imprints: _Imprints, orders: list[Order], source: Path, step
             if key not in checked:
                 checked.add(key)
                 try:
-                    setter.check(order.distributor_name, imprints.languages[order.language])
+                    setter.check(order.distributor_name, order.language)
                 except FlyersError as exc:
                     raise FlyersError(f"{source}:{order.line}: column distributor_name: {exc}") from None
 
@@ -372,10 +371,11 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     boxes = PageBoxes((0, 0, sheet.width, sheet.height), (0, 0, sheet.width, sheet.height),
                       (0, 0, sheet.width, sheet.height))
     jobs = ((placements, marks, boxes) for placements, marks in pages)
-    typesetter, imprint = imprints.for_file(lines)
+    forms = imprints.for_file(lines, shape)
     with atomic_open(folder / result.path) as handle:
-        written = render_pages(jobs, shape, LineForms(shape, len(lines), imprint))
-        write_pages(handle, base, steps.counted(f"sheets ({fmt})", written, count, every=2000), count, typesetter)
+        written = render_pages(jobs, shape, forms)
+        write_pages(handle, base, steps.counted(f"sheets ({fmt})", written, count, every=2000), count,
+                    forms.setter.typesetter if forms.setter else None)
     result.sha256 = sha256_file(folder / result.path)
     if request.mode == "sequenced":
         vt_base = finish_base(raw_base, f"{title}, PDF/VT-1 pieces", profile_name, font,
@@ -407,10 +407,10 @@ def _vt_file(campaign: Campaign, lines: list[Order], rendered: dict[tuple[str, s
         for page in range(master.pages):
             piece = Piece(first_page[order.language] + page, link, index_of[id(order)], number + 1)
             jobs.append((Placements.one(piece), b"", boxes[order.language][page]))
-    typesetter, imprint = imprints.for_file(lines)
+    forms = imprints.for_file(lines, shape)
     with atomic_open(folder / path) as handle:
-        stream_vt(handle, base, render_pages(jobs, shape, LineForms(shape, len(lines), imprint)), len(jobs),
-                  groups, records, job, typesetter)
+        stream_vt(handle, base, render_pages(jobs, shape, forms), len(jobs), groups, records, job,
+                  forms.setter.typesetter if forms.setter else None)
     return {"path": path, "pages": len(jobs), "records": len(records), "parts": len(groups),
             "sha256": sha256_file(folder / path)}
 
@@ -528,7 +528,8 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
         first_page = {t: sum(m.pages for m in format_masters[:i]) for i, t in enumerate(tags)}
         boxes = {t: page_boxes(rendered[(t, fmt)].pdf) for t in tags}
         lines = [o for o in orders if o.format == fmt]
-        typesetter, imprint = imprints.for_file(lines)
+        setter = imprints.setter()
+        typesetter = setter.typesetter
         jobs: list[PageJob] = []
         for index, order in enumerate(lines):
             if id(order) not in chosen:
@@ -559,7 +560,7 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
         shape = geometry(format_masters, campaign.qr.error_correction, advances)
         part = folder / f".proof-{fmt}.pdf"
         with atomic_open(part) as handle:  # the labels' name glyphs are written with the imprints'
-            write_pages(handle, base, render_pages(jobs, shape, LineForms(shape, len(lines), imprint)), len(jobs),
+            write_pages(handle, base, render_pages(jobs, shape, imprints.for_file(lines, shape, setter)), len(jobs),
                         typesetter)
         parts.append(part)
     _concatenate(parts, folder / "proof.pdf")

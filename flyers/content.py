@@ -10,13 +10,17 @@ from __future__ import annotations
 import functools
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
+from .imprints import ImprintSetter, ImprintStyle
 from .model import Area, Matrix, Piece, Placements, Slot
 from .qr import QRCode, encode, encode_many, pdf_operators
+from .typeset import Typesetter
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .pdfwriter import Box
 
 SERIAL_CHARS = "0123456789#"
@@ -86,12 +90,13 @@ def chunk_codes(jobs: Sequence[WorkerJob], geometry: Geometry) -> dict[str, QRCo
 
 
 class FormJob(NamedTuple):
-    """A line form to make: the line's QR link and its imprint (placed) on one master page."""
+    """A line form to make on one master page: the line's QR link and its imprint, as the
+    distributor name and language tag to set it in (set where the form is made)."""
 
     line: int
     page: int
     link: str | None
-    imprint: bytes
+    imprint: tuple[str, str] | None
 
 
 class Form(NamedTuple):
@@ -102,7 +107,8 @@ class Form(NamedTuple):
     bbox: Box
 
 
-def form_content(job: FormJob, geometry: Geometry, codes: Codes | None = None) -> Form:
+def form_content(job: FormJob, geometry: Geometry, codes: Codes | None = None,
+                 imprints: ImprintSetter | None = None) -> Form:
     """The line form: the QR code in the page's slot and the imprint in its area."""
     ops: list[bytes] = []
     boxes: list[Box] = []
@@ -110,8 +116,8 @@ def form_content(job: FormJob, geometry: Geometry, codes: Codes | None = None) -
     if job.link and slot is not None:
         ops.append(_qr_operators(job.link, geometry.error_correction, slot, codes))
         boxes.append((slot.x, slot.y, slot.x + slot.size, slot.y + slot.size))
-    if job.imprint and area is not None:
-        ops.append(job.imprint)
+    if job.imprint and imprints is not None and area is not None:
+        ops.append(imprints.operators(*job.imprint, area))
         # Glyph ink may stand a little outside the line boxes the imprint is fitted by.
         pad = area.height
         boxes.append((area.x - pad, area.y - pad, area.x + area.width + pad, area.y + area.height + pad))
@@ -160,24 +166,48 @@ def _matrix(matrix: Matrix) -> bytes:
     return b" ".join(b"%.4f" % v for v in matrix)
 
 
-_GEOMETRY: Geometry | None = None
+Imprinting = tuple["tuple[Path, ...]", Mapping[str, ImprintStyle]]  # a typesetter's files, the styles by tag
 
 
-def _init_pool(geometry: Geometry) -> None:
-    global _GEOMETRY  # worker-process state: set once per worker, read by _pages
-    _GEOMETRY = geometry
+@dataclass
+class _WorkerState:
+    """A worker process's state, set once by :func:`_init_pool`: the geometry, and an imprint
+    setter whose glyphs drawn are reported with each chunk (only those not reported yet)."""
+
+    geometry: Geometry | None = None
+    imprints: ImprintSetter | None = None
+    reported: set[int] = field(default_factory=set)
+
+
+_WORKER = _WorkerState()
+
+
+def _init_pool(geometry: Geometry, imprinting: Imprinting | None) -> None:
+    _WORKER.geometry = geometry
+    if imprinting is not None:
+        files, styles = imprinting
+        _WORKER.imprints = ImprintSetter(Typesetter(None, files), styles)
 
 
 WorkerJob = tuple[Placements, bytes, tuple[FormJob, ...]]
+Rendered = list[tuple[bytes, tuple[Form, ...]]]
 
 
-def render_chunk(chunk: Sequence[WorkerJob], geometry: Geometry) -> list[tuple[bytes, tuple[Form, ...]]]:
+def render_chunk(chunk: Sequence[WorkerJob], geometry: Geometry,
+                 imprints: ImprintSetter | None = None) -> Rendered:
     """Each page's content and new line forms, the chunk's QR codes encoded first, together."""
     codes = chunk_codes(chunk, geometry)
-    return [(page_content(placements, geometry, extra, codes), tuple(form_content(f, geometry, codes) for f in forms))
+    return [(page_content(placements, geometry, extra, codes),
+             tuple(form_content(f, geometry, codes, imprints) for f in forms))
             for placements, extra, forms in chunk]
 
 
-def _pages(chunk: list[WorkerJob]) -> list[tuple[bytes, tuple[Form, ...]]]:
-    assert _GEOMETRY is not None
-    return render_chunk(chunk, _GEOMETRY)
+def _pages(chunk: list[WorkerJob]) -> tuple[Rendered, tuple[int, ...]]:
+    """A worker's chunk: its pages, and the glyph forms first drawn in this worker."""
+    assert _WORKER.geometry is not None
+    rendered = render_chunk(chunk, _WORKER.geometry, _WORKER.imprints)
+    if _WORKER.imprints is None:
+        return rendered, ()
+    new = _WORKER.imprints.typesetter.glyphs - _WORKER.reported
+    _WORKER.reported |= new
+    return rendered, tuple(new)

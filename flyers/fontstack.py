@@ -12,14 +12,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import tomllib
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from pydantic import Field, ValidationError
 
+from .cmaps import font_cmap, needs_glyph
 from .errors import ConfigError
 from .languages import Language
 from .schema import Table, problems_of, suggestion, unknown_keys
@@ -30,8 +29,6 @@ STYLE_WEIGHTS = (("extralight", 200), ("ultralight", 200), ("semibold", 600), ("
                  ("extrabold", 800), ("ultrabold", 800), ("thin", 100), ("light", 300),
                  ("regular", 400), ("book", 400), ("normal", 400), ("medium", 500), ("bold", 700),
                  ("black", 900), ("heavy", 900))
-# Characters that never need a glyph: controls, bidi marks, joiners.
-IGNORED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
 
 
 @dataclass(frozen=True)
@@ -87,7 +84,7 @@ class FontBook:
         maps = [font_cmap(path) for path in self.files(language)]
         missing = []
         for char in sorted(set(text)):
-            if char.isspace() or unicodedata.category(char) in IGNORED_CATEGORIES:
+            if not needs_glyph(char):
                 continue
             if not any(ord(char) in cmap for cmap in maps):
                 missing.append(char)
@@ -101,8 +98,7 @@ class FontBook:
     def uncovered_by(self, path: Path, text: str) -> list[str]:
         """Characters of ``text`` one font file cannot draw."""
         cmap = font_cmap(path)
-        return [c for c in set(text) if not c.isspace() and unicodedata.category(c) not in IGNORED_CATEGORIES
-                and ord(c) not in cmap]
+        return [c for c in set(text) if needs_glyph(c) and ord(c) not in cmap]
 
 
 MEDIA = ("print", "screen")
@@ -183,15 +179,6 @@ def _hint_list(problem: str) -> str:
         return f"{problem}; write [{value.replace(chr(39), chr(34))}]"
     return problem
 
-
-@lru_cache(maxsize=64)
-def font_cmap(path: Path) -> frozenset[int]:
-    """The code points a font file maps (remembered: fonts are read once per process)."""
-    font = TTFont(path, lazy=True, fontNumber=0)
-    try:
-        return frozenset(font.getBestCmap() or {})
-    finally:
-        font.close()
 
 
 def font_weight(path: Path) -> int:

@@ -11,15 +11,18 @@ Latin name keeps its order in Arabic or Yiddish text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from . import catalogs
-from .campaign import Campaign
 from .errors import FlyersError
-from .languages import Language
 from .model import Area
-from .templating import make_environment, render_template
-from .typeset import Block, Typesetter
+from .typeset import Block, Typesetter, stack_files
+
+if TYPE_CHECKING:  # page workers set imprints: they import neither catalogs nor CLDR data
+    from .campaign import Campaign
+    from .fontstack import FontBook
+    from .languages import Language
 
 TYPE_BOX = 0.62  # share of the imprint area's height the type box takes (the rest: the serial)
 LINES_PER_BOX = 2.9  # the type size is the type box's height over this
@@ -36,8 +39,12 @@ def imprint_size(area: Area | None) -> tuple[float, float]:
 
 def shared_by(campaign: Campaign, language: Language) -> tuple[str, str]:
     """The text before and after the name in "Shared by NAME" (strict gettext: never English by accident)."""
-    env, _ = make_environment(campaign, catalogs.load(campaign, language))
     from markupsafe import Markup
+
+    from . import catalogs
+    from .templating import make_environment, render_template
+
+    env, _ = make_environment(campaign, catalogs.load(campaign, language))
 
     text = Markup(render_template(env, "imprint.html", {"distributor": _NAME}, "the imprint").strip()).unescape()
     before, found, after = text.partition(_NAME)
@@ -48,8 +55,30 @@ def shared_by(campaign: Campaign, language: Language) -> tuple[str, str]:
         (" " if after[:1].isspace() else "") + " ".join(after.split()))
 
 
+class ImprintStyle(NamedTuple):
+    """How one language's imprints are set, in plain values a page worker can take: its
+    tag (HarfBuzz shapes with it), direction, font files and the text around the name."""
+
+    tag: str
+    rtl: bool
+    fonts: tuple[Path, ...]
+    before: str
+    after: str
+
+
+def imprint_styles(campaign: Campaign, book: FontBook, languages: Iterable[Language]) -> dict[str, ImprintStyle]:
+    """The imprint style of each of ``languages`` (each catalog read once)."""
+    styles = {}
+    for language in languages:
+        if language.tag not in styles:
+            before, after = shared_by(campaign, language)
+            styles[language.tag] = ImprintStyle(language.tag, language.direction == "rtl",
+                                                stack_files(book, language), before, after)
+    return styles
+
+
 class ImprintSetter:
-    """Sets each order line's imprint when its first piece is drawn, placed in the imprint area.
+    """Sets order lines' imprints, placed in the imprint area, in any process.
 
     Nothing is kept per line but a few recent blocks (one distributor's lines come
     together), so a national plan's 100,000 imprints never sit in memory at once.
@@ -57,39 +86,38 @@ class ImprintSetter:
 
     RECENT = 64
 
-    def __init__(self, typesetter: Typesetter, texts: Callable[[Language], tuple[str, str]]) -> None:
+    def __init__(self, typesetter: Typesetter, styles: Mapping[str, ImprintStyle]) -> None:
         self.typesetter = typesetter
-        self.texts = texts
+        self.styles = styles
         self.recent: dict[tuple[str, str, Area], bytes] = {}
 
-    def check(self, name: str, language: Language) -> None:
+    def check(self, name: str, tag: str) -> None:
         """Raise FlyersError now, before any file is written, if the imprint cannot be set."""
-        before, after = self.texts(language)
-        stack = self.typesetter.stack(language)
-        missing = self.typesetter.uncovered(stack, before + name + after)
+        style = self.styles[tag]
+        missing = self.typesetter.uncovered(self.typesetter.faces_of(style.fonts), style.before + name + style.after)
         if missing:
             shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:8])
-            raise FlyersError(f"{language.tag}: no font in fonts/fonts.toml covers {shown} "
+            raise FlyersError(f"{tag}: no font in fonts/fonts.toml covers {shown} "
                               f"(in the imprint of {name!r})")
 
-    def operators(self, name: str, language: Language, area: Area) -> bytes:
-        """The imprint of ``name`` in ``language``, in master coordinates inside ``area``."""
-        key = (name, language.tag, area)
+    def operators(self, name: str, tag: str, area: Area) -> bytes:
+        """The imprint of ``name`` in language ``tag``, in master coordinates inside ``area``."""
+        key = (name, tag, area)
         ops = self.recent.get(key)
         if ops is None:
-            ops = place(self.block(name, language, area), area)
+            ops = place(self.block(name, tag, area), area)
             if len(self.recent) >= self.RECENT:
                 self.recent.pop(next(iter(self.recent)))
             self.recent[key] = ops
         return ops
 
-    def block(self, name: str, language: Language, area: Area | None) -> Block:
+    def block(self, name: str, tag: str, area: Area | None) -> Block:
         """The imprint typeset for ``area`` (its width, its type size), bottom at y = 0."""
         width, size = imprint_size(area)
-        before, after = self.texts(language)
-        parts = [(before, False), (name, True), (after, False)]
-        return self.typesetter.fit([p for p in parts if p[0]], language, size, width, LINE_HEIGHT,
-                                   "center", PAD_BOTTOM_EM)
+        style = self.styles[tag]
+        parts = [(style.before, False), (name, True), (style.after, False)]
+        return self.typesetter.fit_stack([p for p in parts if p[0]], self.typesetter.faces_of(style.fonts),
+                                         style.rtl, style.tag, size, width, LINE_HEIGHT, "center", PAD_BOTTOM_EM)
 
 
 def place(block: Block, area: Area) -> bytes:
@@ -106,16 +134,3 @@ def placement(box: tuple[float, float, float, float], area: Area) -> tuple[float
     left = area.x + (area.width - (x1 - x0) * scale) / 2 - x0 * scale
     bottom = area.y + area.height - y1 * scale
     return scale, left, bottom
-
-
-def imprint_texts(campaign: Campaign) -> Callable[[Language], tuple[str, str]]:
-    """``shared_by`` per language, each catalog read once."""
-    cache: dict[str, tuple[str, str]] = {}
-
-    def texts(language: Language) -> tuple[str, str]:
-        if language.tag not in cache:
-            cache[language.tag] = shared_by(campaign, language)
-        return cache[language.tag]
-
-    return texts
-

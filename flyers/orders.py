@@ -18,6 +18,7 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import AfterValidator, ValidationError
 
 from .campaign import Campaign
+from .cmaps import font_cmap, needs_glyph
 from .errors import OrdersError
 from .schema import Table, suggestion
 
@@ -213,7 +214,7 @@ class NameCheck:
     """Checks distributor names against the workspace fonts, loaded once per orders file."""
 
     def __init__(self, campaign: Campaign) -> None:
-        from .fontstack import font_cmap, load_fonts
+        from .fontstack import load_fonts
 
         self.checked: dict[str, list[str]] = {}
         try:
@@ -241,20 +242,12 @@ class NameCheck:
             problems.append(f"contains the bidi control character(s) {shown}, which would reorder the "
                             "printed name; delete them (the imprint keeps a name's own order)")
         if self.covered is not None and not name.isascii():
-            missing = sorted({c for c in name if _needs_glyph(c) and ord(c) not in self.covered})
+            missing = sorted({c for c in name if needs_glyph(c) and ord(c) not in self.covered})
             if missing:
                 shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:8])
                 problems.append(f"{shown} cannot be printed: no font in fonts/fonts.toml has it (an emoji "
                                 "or a rare character?); spell the name without it, or add a font")
         return problems
-
-
-def _needs_glyph(char: str) -> bool:
-    import unicodedata
-
-    from .fontstack import IGNORED_CATEGORIES
-
-    return not char.isspace() and unicodedata.category(char) not in IGNORED_CATEGORIES
 
 
 def _check_quantity(value: str) -> str:

@@ -31,18 +31,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import uharfbuzz as hb
 from bidi import algorithm as uba
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 
+from .cmaps import font_cmap, needs_glyph
 from .errors import FlyersError
-from .fontstack import IGNORED_CATEGORIES, FontBook, font_cmap
-from .languages import Language
+
+if TYPE_CHECKING:  # not imported at run time: the page workers shape without them (see imprints.py)
+    from .fontstack import FontBook
+    from .languages import Language
 
 GLYPH_PREFIX = "/T"
+SHAPED_CACHE = 512  # runs (and break points) remembered: the repeated text of packing lists and labels
 # Line-break classes after which only a space (or a hyphen) opens a break: text
 # made of these alone needs no UAX #14 pass (the common case, and 200 times faster).
 _SIMPLE_CLASSES = frozenset({"AL", "HL", "NU", "SP", "IS", "SY", "CM", "HY", "BA", "CL", "CP", "OP", "QU",
@@ -108,43 +112,49 @@ class Block:
 
 @dataclass
 class Typesetter:
-    """Shapes text with the workspace fonts and numbers every glyph it draws.
+    """Shapes text with the workspace fonts and records every glyph it draws.
 
-    ``glyphs`` maps (face, glyph id) to the number of its Form XObject
-    (``/T<n>``); :meth:`glyph_forms` writes those forms into a PDF.
+    Face ``i`` is ``files[i]`` (every font file of the book, sorted), and glyph
+    ``gid`` of face ``i`` is the Form XObject ``/T<i * 65536 + gid>``: names that
+    are the same in every process, so page workers set imprints with typesetters of
+    their own and only the set of glyphs drawn (``glyphs``) comes back to the file's
+    typesetter, which :meth:`glyph_objects` writes.  ``book`` may be None where only
+    :meth:`faces_of` stacks are used (a worker has no fonts.toml).
     """
 
-    book: FontBook
-    faces: list[Face] = field(default_factory=list)
-    glyphs: dict[tuple[int, int], int] = field(default_factory=dict)
-    _by_path: dict[Path, int] = field(default_factory=dict)
+    book: FontBook | None
+    files: tuple[Path, ...] = ()
+    faces: _Faces = field(init=False)
+    glyphs: set[int] = field(default_factory=set)
+    _index: dict[Path, int] = field(default_factory=dict)
     _stacks: dict[tuple[str, bool], tuple[int, ...]] = field(default_factory=dict)
     _firsts: dict[tuple[int, ...], dict[str, int | None]] = field(default_factory=dict)  # per stack
 
+    def __post_init__(self) -> None:
+        if not self.files and self.book is not None:
+            self.files = book_files(self.book)
+        self._index = {path: index for index, path in enumerate(self.files)}
+        self.faces = _Faces(self.files)
+
     def face(self, path: Path) -> int:
-        """Index of the face for ``path`` (loaded once)."""
-        if path not in self._by_path:
-            blob = hb.Blob.from_file_path(str(path))
-            hb_face = hb.Face(blob)
-            font = hb.Font(hb_face)
-            extents = font.get_font_extents("ltr")
-            upem = hb_face.upem
-            self.faces.append(Face(path, font, upem, extents.ascender / upem, -extents.descender / upem,
-                                   font_cmap(path)))
-            self._by_path[path] = len(self.faces) - 1
-        return self._by_path[path]
+        """Index of the face for ``path`` (loaded when first used: see :class:`_Faces`)."""
+        return self._index[path]
 
     def stack(self, language: Language, bold: bool = False) -> tuple[int, ...]:
         """Faces for ``language``: its own stack, then every family (the flyers' CSS order)."""
         key = (language.tag, bold)
         if key not in self._stacks:
-            families = list(dict.fromkeys([*self.book.stack(language), *self.book.families]))
-            self._stacks[key] = tuple(self.face(_weight(self.book.families[name], bold)) for name in families)
+            assert self.book is not None, "a typesetter without a font book sets only given stacks"
+            self._stacks[key] = self.faces_of(stack_files(self.book, language, bold))
         return self._stacks[key]
+
+    def faces_of(self, files: Sequence[Path]) -> tuple[int, ...]:
+        """The faces of a stack given as font files (see :func:`stack_files`)."""
+        return tuple(self.face(path) for path in files)
 
     def uncovered(self, stack: tuple[int, ...], text: str) -> list[str]:
         """Characters of ``text`` no face of ``stack`` can draw."""
-        return sorted(c for c in set(text) if _needs_glyph(c) and self._first(stack, c) is None)
+        return sorted(c for c in set(text) if needs_glyph(c) and self._first(stack, c) is None)
 
     def _first(self, stack: tuple[int, ...], char: str) -> int | None:
         """The first face of ``stack`` with ``char`` (cached per stack: a plan asks 6 million times)."""
@@ -193,7 +203,7 @@ class Typesetter:
         for char in text:
             code, category = ord(char), unicodedata.category(char)
             keeps = previous is not None and (category[0] not in "L" or category == "Lm") and (
-                code in self.faces[previous].cmap or not _needs_glyph(char))
+                code in self.faces[previous].cmap or not needs_glyph(char))
             chosen = previous if keeps else self._first(stack, char)
             if chosen is None:  # a control or a space no face has: keep the neighbour's
                 chosen = previous if previous is not None else stack[0]
@@ -258,11 +268,10 @@ class Typesetter:
                 x0 = left
             base_y = top_y - baseline
             scale = b"q %s 0 0 %s " % (_n(size), _n(size))
-            numbers = self.glyphs
+            drawn = self.glyphs
             for face, gid, x, dy in line.glyphs:
-                number = numbers.get((face, gid))
-                if number is None:
-                    number = numbers[(face, gid)] = len(numbers)
+                number = face << 16 | gid
+                drawn.add(number)
                 ops.append(b"%s%.2f %.2f cm /T%d Do Q" % (scale, x0 + x * size, base_y + dy * size, number))
         return Block(b"\n".join(ops), width, height, len(lines))
 
@@ -284,8 +293,14 @@ class Typesetter:
             line_height: float = 1.1, align: str = "center", pad_bottom: float = 0.0,
             bold: bool = False) -> Block:
         """Shape, break to ``width`` pt and draw one paragraph in ``language``'s fonts."""
-        paragraph = self.paragraph(parts, self.stack(language, bold), language.direction == "rtl",
-                                   language.tag)
+        return self.fit_stack(parts, self.stack(language, bold), language.direction == "rtl", language.tag,
+                              size, width, line_height, align, pad_bottom)
+
+    def fit_stack(self, parts: Sequence[tuple[str, bool]], stack: tuple[int, ...], rtl: bool, lang: str,
+                  size: float, width: float, line_height: float = 1.1, align: str = "center",
+                  pad_bottom: float = 0.0) -> Block:
+        """:meth:`fit` for a stack of faces, a base direction and a language tag given as such."""
+        paragraph = self.paragraph(parts, stack, rtl, lang)
         lines = self.lines(paragraph, width / size)
         return self.block(lines, size, width, line_height, align, pad_bottom)
 
@@ -329,7 +344,8 @@ class Typesetter:
         """(name, path operators, units per em) of every glyph numbered so far, in number order."""
         fonts: dict[int, Any] = {}
         try:
-            for (face_index, gid), number in sorted(self.glyphs.items(), key=lambda item: item[1]):
+            for number in sorted(self.glyphs):
+                face_index, gid = number >> 16, number & 0xFFFF
                 face = self.faces[face_index]
                 if face_index not in fonts:
                     font = TTFont(face.path, lazy=True)
@@ -343,19 +359,48 @@ class Typesetter:
                 font.close()
 
 
+class _Faces(dict[int, Face]):
+    """Faces by index, each loaded when first asked for: a stack lists every family, and
+    most text needs only its first few (a CJK font's cmap alone is some 2 MB of Python
+    ints, and each page worker has a typesetter)."""
+
+    def __init__(self, files: tuple[Path, ...]) -> None:
+        super().__init__()
+        self.files = files
+
+    def __missing__(self, index: int) -> Face:
+        path = self.files[index]
+        blob = hb.Blob.from_file_path(str(path))
+        hb_face = hb.Face(blob)
+        font = hb.Font(hb_face)
+        extents = font.get_font_extents("ltr")
+        upem = hb_face.upem
+        face = self[index] = Face(path, font, upem, extents.ascender / upem, -extents.descender / upem,
+                                  font_cmap(path))
+        return face
+
+
+def book_files(book: FontBook) -> tuple[Path, ...]:
+    """Every font file of ``book``, in the one order that numbers faces in every process."""
+    return tuple(sorted({path for files in book.families.values() for path in files}))
+
+
+def stack_files(book: FontBook, language: Language, bold: bool = False) -> tuple[Path, ...]:
+    """The font files ``language`` is set in: its own stack, then every family (the flyers' CSS order)."""
+    families = list(dict.fromkeys([*book.stack(language), *book.families]))
+    return tuple(_weight(book.families[name], bold) for name in families)
+
+
 def _weight(files: Sequence[Path], bold: bool) -> Path:
     """The regular (or bold) file of a family, by its conventional file name."""
     wanted = "Bold" if bold else "Regular"
     return next((f for f in files if wanted in f.name), files[0])
 
 
-def _needs_glyph(char: str) -> bool:
-    return not char.isspace() and unicodedata.category(char) not in IGNORED_CATEGORIES
-
-
 # Bounded small: a plan's names are all different, so only the repeated words of
-# packing lists and labels come back, and 65,536 shaped names held 100 MB.
-@lru_cache(maxsize=2048)
+# packing lists and labels come back; 65,536 shaped names held 100 MB, and 2,048 held
+# 16 MB in each page worker.
+@lru_cache(maxsize=SHAPED_CACHE)
 def _shaped(font: Any, _font_id: int, text: str, start: int, end: int, rtl: bool, lang: str,
             ) -> tuple[tuple[int, int, float, float, float], ...]:
     """HarfBuzz glyphs of text[start:end] (context around it given, as browsers do)."""
@@ -441,7 +486,7 @@ def _reorder(pieces: list[tuple[int, Run]]) -> list[Run]:
     return [run for _, run in runs]
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=SHAPED_CACHE)
 def _break_points(text: str) -> frozenset[int]:
     """Offsets where a line may start (UAX #14), never 0.
 

@@ -41,6 +41,7 @@ from .content import (
     render_chunk,
 )
 from .files import atomic_open
+from .imprints import ImprintSetter
 from .model import Area, Master, Piece, Placements, Slot
 from .pdfwriter import PageBoxes, PageStreamer
 from .prepress import MASTER_PREFIX
@@ -158,7 +159,7 @@ def geometry(masters: Sequence[Master], error_correction: str, advances: tuple[f
     return Geometry(tuple(slots), tuple(areas), error_correction, advances)
 
 
-ImprintOps = Callable[[int, Area], bytes]  # (order line, imprint area) -> the placed imprint's operators
+LineImprint = Callable[[int], tuple[str, str]]  # order line -> (distributor name, language tag)
 
 
 class LineForms:
@@ -166,14 +167,17 @@ class LineForms:
 
     A byte per line and master page: flat, and decided in the process that feeds the
     workers, so the same pages give the same forms in the same place however the work
-    is split.  ``imprint`` sets a line's imprint (see imprints.ImprintSetter).
+    is split.  A form's imprint is set where the form is made (a worker, mostly), by
+    ``setter`` or a worker's copy of it, from the name and language ``imprint`` gives.
     """
 
-    def __init__(self, geometry: Geometry, lines: int, imprint: ImprintOps | None) -> None:
+    def __init__(self, geometry: Geometry, lines: int, imprint: LineImprint | None = None,
+                 setter: ImprintSetter | None = None) -> None:
         self.geometry = geometry
         self.pages = 1 + max([s.page for s in geometry.slots] + [a.page for a in geometry.imprints] + [0])
         self.made = bytearray(lines * self.pages)
         self.imprint = imprint
+        self.setter = setter
 
     def jobs(self, placements: Placements) -> tuple[FormJob, ...]:
         new: list[FormJob] = []
@@ -191,8 +195,8 @@ class LineForms:
             if slot is None and area is None:
                 continue
             self.made[key] = 1
-            ops = self.imprint(piece.imprint, area) if self.imprint and area is not None else b""
-            new.append(FormJob(piece.imprint, piece.page, piece.link, ops))
+            text = self.imprint(piece.imprint) if self.imprint and area is not None else None
+            new.append(FormJob(piece.imprint, piece.page, piece.link, text))
         return tuple(new)
 
 
@@ -224,10 +228,11 @@ def render_pages(pages: Iterable[PageJob], geometry: Geometry, forms: LineForms 
     iterator = jobs()
     head = list(itertools.islice(iterator, small))
     count = workers if workers is not None else min(os.cpu_count() or 1, 2)
+    setter = forms.setter if forms else None
     if count <= 1 or len(head) < small:
         for part in _chunked(itertools.chain(head, iterator), chunk):
-            for (content, made), (_, boxes) in zip(render_chunk([job for job, _ in part], geometry), part,
-                                                   strict=True):
+            for (content, made), (_, boxes) in zip(render_chunk([job for job, _ in part], geometry, setter),
+                                                   part, strict=True):
                 yield Rendered(content, boxes, made)
         return
     in_flight = threading.BoundedSemaphore(4 * count)
@@ -240,9 +245,12 @@ def render_pages(pages: Iterable[PageJob], geometry: Geometry, forms: LineForms 
             yield [job for job, _ in part]
 
     context = process_context()
-    with context.Pool(count, initializer=_init_pool, initargs=(geometry,)) as pool:
-        for results in pool.imap(_pages, feed()):
+    imprinting = (setter.typesetter.files, setter.styles) if setter else None
+    with context.Pool(count, initializer=_init_pool, initargs=(geometry, imprinting)) as pool:
+        for results, glyphs in pool.imap(_pages, feed()):
             in_flight.release()
+            if setter:  # the glyph forms the worker's imprints drew (same names in every process)
+                setter.typesetter.glyphs.update(glyphs)
             for (content, made), boxes in zip(results, waiting.popleft(), strict=True):
                 yield Rendered(content, boxes, made)
 

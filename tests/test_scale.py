@@ -3,13 +3,14 @@ progress, time and size limits, nothing left behind."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import pikepdf
 import pytest
 
-from flyers import batch, progress
+from flyers import batch, progress, vdp
 from flyers.batch import BatchRequest, run_batch
 from flyers.campaign import load_campaign
 from flyers.errors import FlyersError
@@ -76,6 +77,43 @@ def test_rtl_imprints_keep_the_latin_name_in_order(workspace: Path, tmp_path: Pa
     assert first.index(name[0]) < max(i for i, c in enumerate(first) if not c.isascii()), lines
     if tag == "yi":  # Hebrew letters do not join: the words read right to left
         assert first[first.index("ך") if "ך" in first else 0:].startswith("ךרוד"), lines
+
+
+# Latin, Arabic, Hebrew-script, CJK, Devanagari and Ethiopic names, each in a language of its script.
+WORKER_NAMES = [("Congregation 003, Queens", "en", "card"), ("مسجد النور", "ar", "letter"),
+                ("קהילת אור", "yi", "card"), ("華人浸信會", "zh-Hans", "half-letter"),
+                ("श्री गुरु मंदिर", "hi", "card"), ("ቅድስት ማርያም", "am", "letter")]
+
+
+def test_imprints_set_in_page_workers_are_the_ones_set_in_process(workspace: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page workers set imprints with typesetters of their own, and glyph forms are named the
+    same in every process: where the work ran must change no byte, and every name must read."""
+    rows = "".join(f'D{n:03d},"{name} {n}",{tag},{fmt},3\n'
+                   for n, (name, tag, fmt) in enumerate(WORKER_NAMES * 4))
+    orders = orders_file(tmp_path, rows)
+    made: dict[int, dict[str, bytes]] = {}
+    for workers in (1, 2):
+        # Two workers, two pages a chunk: the chunks of one file go to both workers.
+        monkeypatch.setattr(batch, "render_pages", functools.partial(vdp.render_pages, workers=workers, small=1,
+                                                                     chunk=2))
+        out = tmp_path / f"out-{workers}"
+        run_batch(BatchRequest(root=workspace, orders=orders, out=out, mode="sequenced"))
+        made[workers] = {p.name: p.read_bytes() for p in sorted((out / "print").glob("*.pdf"))}
+    assert made[1].keys() == made[2].keys() and len(made[1]) >= 4
+    assert [name for name in made[1] if made[1][name] != made[2][name]] == []
+    # Latin and Han glyphs are their characters' own (joined or reordered scripts are read by
+    # the pixel comparison in test_typeset): each such name reads on its pieces.
+    chars = "".join(n for n, _, _ in WORKER_NAMES) + "0123456789 ,"
+    for fmt, tag in (("card", "en"), ("half-letter", "zh-Hans")):
+        vt = tmp_path / "out-2" / "print" / f"{fmt}-sequenced-vt.pdf"
+        with pikepdf.open(vt) as pdf:
+            pages = len(pdf.pages)
+        read = {"".join(visual_lines(imprint_glyphs(vt, page, chars))).replace(" ", "") for page in range(pages)}
+        names = [f"{name} {n}" for n, (name, t, f) in enumerate(WORKER_NAMES * 4) if (f, t) == (fmt, tag)]
+        assert len(names) == 4
+        for name in names:
+            assert any(name.replace(" ", "") in text for text in read), (name, read)
 
 
 # --- packing lists and labels ----------------------------------------------------------------

@@ -25,7 +25,6 @@ from __future__ import annotations
 import io
 import json
 import zlib
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -38,14 +37,14 @@ from flyers.campaign import load_campaign
 from flyers.content import FormJob, Geometry, form_content
 from flyers.errors import FlyersError
 from flyers.fontstack import load_fonts
-from flyers.imprints import ImprintSetter, imprint_texts
+from flyers.imprints import ImprintSetter, ImprintStyle, imprint_styles
 from flyers.languages import Language, resolve_all
 from flyers.model import Area
 from flyers.typeset import Typesetter
 
 from .conftest import ROOT
 
-Setting = tuple[Typesetter, dict[str, Language], Callable[[Language], tuple[str, str]]]
+Setting = tuple[Typesetter, dict[str, Language], dict[str, ImprintStyle]]
 
 DATA = ROOT / "tests" / "data" / "imprints"
 ARTIFACTS = ROOT / "tests" / ".artifacts"
@@ -65,16 +64,17 @@ MAX_INK_CHANGE = 0.035
 @pytest.fixture(scope="module")
 def setting() -> Setting:
     campaign = load_campaign(ROOT)
-    return Typesetter(load_fonts(campaign.fonts_dir)), resolve_all(campaign), imprint_texts(campaign)
+    book, languages = load_fonts(campaign.fonts_dir), resolve_all(campaign)
+    return Typesetter(book), languages, imprint_styles(campaign, book, languages.values())
 
 
 def stamped_area(setting: Setting, name: str, tag: str, width: float, height: float) -> bytes:
     """A page the size of the imprint area with the new imprint stamped as the print files stamp it:
     set by the print files' setter, inside the line form the print files draw."""
-    typesetter, languages, texts = setting
+    typesetter, _, styles = setting
     area = Area(0, 0.0, 0.0, width, height)
-    ops = ImprintSetter(typesetter, texts).operators(name, languages[tag], area)
-    made = form_content(FormJob(0, 0, None, ops), Geometry((), (area,)))
+    made = form_content(FormJob(0, 0, None, (name, tag)), Geometry((), (area,)), None,
+                        ImprintSetter(typesetter, styles))
     with pikepdf.new() as pdf:
         form = pikepdf.Stream(pdf, zlib.decompress(made.content))
         form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
