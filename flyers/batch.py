@@ -18,6 +18,7 @@ import queue
 import shutil
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from . import __version__, catalogs
 from .build import CACHE_DIR, BuildRequest, file_digest, masters, plan
 from .build import pieces as master_pieces
 from .campaign import Campaign, load_campaign, source_date
-from .content import Geometry
+from .content import PAGE_COMPRESSION, Form, Geometry
 from .defaults import DEFAULTS, PT
 from .errors import FlyersError
 from .files import (
@@ -310,15 +311,16 @@ def _check_imprints(imprints: _Imprints, orders: list[Order], source: Path, step
     setter = imprints.setter()
     for fmt in dict.fromkeys(o.format for o in orders):
         lines = [o for o in orders if o.format == fmt]
-        checked: set[tuple[str, str]] = set()
+        printable: dict[str, set[str]] = {}  # per language: the characters its imprints were set with
         for order in steps.counted(f"imprints ({fmt})", lines, len(lines), every=5000):
-            key = (order.distributor_name, order.language)
-            if key not in checked:
-                checked.add(key)
-                try:
-                    setter.check(order.distributor_name, order.language)
-                except FlyersError as exc:
-                    raise FlyersError(f"{source}:{order.line}: column distributor_name: {exc}") from None
+            known = printable.setdefault(order.language, set())
+            if known.issuperset(order.distributor_name):  # most names: nothing new to look up
+                continue
+            try:
+                setter.check(order.distributor_name, order.language)
+            except FlyersError as exc:
+                raise FlyersError(f"{source}:{order.line}: column distributor_name: {exc}") from None
+            known.update(order.distributor_name)
 
 
 def _render_html(campaign: Campaign, fonts: FontBook, jobs: list[tuple[str, str, str, bool]],
@@ -375,7 +377,7 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     with atomic_open(folder / result.path) as handle:
         written = render_pages(jobs, shape, forms)
         write_pages(handle, base, steps.counted(f"sheets ({fmt})", written, count, every=2000), count,
-                    forms.setter.typesetter if forms.setter else None)
+                    forms.setter.typesetter if forms.setter else None, shared=sheets.forms)
     result.sha256 = sha256_file(folder / result.path)
     if request.mode == "sequenced":
         vt_base = finish_base(raw_base, f"{title}, PDF/VT-1 pieces", profile_name, font,
@@ -425,10 +427,14 @@ class _Sheets:
         self.sheet, self.head, self.font = sheet, head, font
         trim_w, trim_h = sheet.trim
         named = [(sheet.fronts, 0, "front")] + ([(sheet.backs, 1, "back")] if sheet.backs else [])
+        # Each side's crop marks are one form every sheet draws (1.5 kB a page less to compress,
+        # send to the workers and zip: a national plan has hundreds of thousands of sheets).
+        self.forms = tuple(Form(b"Marks%d" % side, zlib.compress(crop_marks(sheet, positions), PAGE_COMPRESSION),
+                                (0.0, 0.0, sheet.width, sheet.height)) for side, (positions, _, _) in enumerate(named))
         self.sides = [(positions, offset, name if sheet.backs else "one side",
                        tuple(p.matrix(trim_w, trim_h) for p in positions),
-                       crop_marks(sheet, positions), slug_origin(sheet, positions))
-                      for positions, offset, name in named]
+                       b"/%s Do" % form.name, slug_origin(sheet, positions))
+                      for (positions, offset, name), form in zip(named, self.forms, strict=True)]
 
     def pages(self, slots: list[Piece | None], label: str) -> Iterator[tuple[Placements, bytes]]:
         """The front (and back) page of one sheet holding ``slots`` (None = blank)."""

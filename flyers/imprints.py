@@ -95,11 +95,12 @@ class ImprintSetter:
         self.typesetter = typesetter
         self.styles = styles
         self.recent: dict[tuple[str, str, Area], bytes] = {}
+        self.stacks = {tag: typesetter.faces_of(style.fonts) for tag, style in styles.items()}
 
     def check(self, name: str, tag: str) -> None:
         """Raise FlyersError now, before any file is written, if the imprint cannot be set."""
         style = self.styles[tag]
-        missing = self.typesetter.uncovered(self.typesetter.faces_of(style.fonts), style.before + name + style.after)
+        missing = self.typesetter.uncovered(self.stacks[tag], style.before + name + style.after)
         if missing:
             shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:8])
             raise FlyersError(f"{tag}: no font in fonts/fonts.toml covers {shown} "
@@ -121,8 +122,8 @@ class ImprintSetter:
         width, size = imprint_size(area)
         style = self.styles[tag]
         parts = [(style.before, False), (name, True), (style.after, False)]
-        return self.typesetter.fit_stack([p for p in parts if p[0]], self.typesetter.faces_of(style.fonts),
-                                         style.rtl, style.tag, size, width, LINE_HEIGHT, "center", PAD_BOTTOM_EM)
+        return self.typesetter.fit_stack([p for p in parts if p[0]], self.stacks[tag], style.rtl, style.tag, size,
+                                         width, LINE_HEIGHT, "center", PAD_BOTTOM_EM)
 
 
 def place(block: Block, area: Area) -> bytes:

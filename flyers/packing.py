@@ -25,7 +25,7 @@ from .files import atomic_open
 from .languages import Language
 from .orders import Distributor, Order
 from .pdfwriter import PageBoxes
-from .typeset import Block, Typesetter
+from .typeset import Block, Typesetter, pdf_number
 from .vdp import Rendered, write_pages
 
 PT = 72.0
@@ -64,9 +64,9 @@ class TextWriter:
         lang = language or self.english
         block = self.block((text, lang.tag, size, bold, width, align),
                            lambda: self.typesetter.fit([(text, False)], lang, size, width, 1.2, align, 0.0, bold))
-        colour = b"0 0 0 %s k" % _n(grey)
+        colour = b"0 0 0 %s k" % pdf_number(grey)
         ops = block.ops.replace(b"0 0 0 1 k", colour, 1)
-        return b"q 1 0 0 1 %s %s cm\n%s\nQ" % (_n(x), _n(top - block.height), ops), block.height
+        return b"q 1 0 0 1 %s %s cm\n%s\nQ" % (pdf_number(x), pdf_number(top - block.height), ops), block.height
 
     def block(self, key: tuple[str, str, float, bool, float, str], make: Callable[[], Block]) -> Block:
         """The block cached under ``key``, made by ``make`` the first time."""
@@ -78,13 +78,10 @@ class TextWriter:
         return block
 
 
-def _n(value: float) -> bytes:
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return (text if text not in ("", "-0") else "0").encode("ascii")
 
 
 def _rule(x0: float, x1: float, y: float, grey: float = 0.5) -> bytes:
-    return b"q 0 0 0 %s K 0.5 w %s %s m %s %s l S Q" % (_n(grey), _n(x0), _n(y), _n(x1), _n(y))
+    return b"q 0 0 0 %s K 0.5 w %s %s m %s %s l S Q" % tuple(map(pdf_number, (grey, x0, y, x1, y)))
 
 
 def _base(title: str) -> bytes:
@@ -207,7 +204,7 @@ def _mixed(writer: TextWriter, cell: str, language: Language, x: float, top: flo
     block = writer.block((cell, f"{language.tag} mixed", 10, bold, width, "left"),  # on every page of its line
                          lambda: writer.typesetter.fit([(endonym, True), (" (" + english, False)], writer.english,
                                                        10, width, 1.2, "left", 0.0, bold))
-    return b"q 1 0 0 1 %s %s cm\n%s\nQ" % (_n(x), _n(top - block.height), block.ops), block.height
+    return b"q 1 0 0 1 %s %s cm\n%s\nQ" % (pdf_number(x), pdf_number(top - block.height), block.ops), block.height
 
 
 # --- labels -------------------------------------------------------------------------------------

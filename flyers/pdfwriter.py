@@ -11,6 +11,7 @@ byte offsets are kept (8 bytes a object), so memory stays flat from 1,000 to
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from array import array
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from typing import IO
 
 import pikepdf
+
+from .typeset import pdf_number
 
 KIDS_PER_NODE = 128
 Box = tuple[float, float, float, float]
@@ -33,16 +36,17 @@ class PageBoxes:
     bleed: Box
 
     def pdf(self) -> bytes:
-        return b"/MediaBox %s /TrimBox %s /BleedBox %s" % (_box(self.media), _box(self.trim), _box(self.bleed))
+        """The page dictionary's box entries (made once per boxes: a file's pages share a few)."""
+        return _boxes(self)
+
+
+@functools.lru_cache(maxsize=256)
+def _boxes(boxes: PageBoxes) -> bytes:
+    return b"/MediaBox %s /TrimBox %s /BleedBox %s" % (_box(boxes.media), _box(boxes.trim), _box(boxes.bleed))
 
 
 def _box(box: Box) -> bytes:
-    return b"[%s]" % b" ".join(_num(v) for v in box)
-
-
-def _num(value: float) -> bytes:
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return (text if text not in ("", "-0") else "0").encode("ascii")
+    return b"[%s]" % b" ".join(pdf_number(v) for v in box)
 
 
 @dataclass(frozen=True)

@@ -267,7 +267,7 @@ class Typesetter:
             else:
                 x0 = left
             base_y = top_y - baseline
-            scale = b"q %s 0 0 %s " % (_n(size), _n(size))
+            scale = b"q %s 0 0 %s " % (pdf_number(size), pdf_number(size))
             drawn = self.glyphs
             for face, gid, x, dy in line.glyphs:
                 number = face << 16 | gid
@@ -563,9 +563,14 @@ def _width(text: str, advances: Sequence[float], start: int, end: int) -> float:
     return sum(advances[start:end])
 
 
-def _n(value: float) -> bytes:
+@lru_cache(maxsize=8192)
+def pdf_number(value: float) -> bytes:
+    """``value`` as a PDF number to 0.001, without trailing zeros (remembered: the positions
+    and sizes of packing lists, labels and glyph outlines come back page after page)."""
     text = f"{value:.3f}".rstrip("0").rstrip(".")
     return (text if text not in ("", "-0") else "0").encode("ascii")
+
+
 
 
 class _PdfPen(BasePen):  # type: ignore[misc]
@@ -576,13 +581,13 @@ class _PdfPen(BasePen):  # type: ignore[misc]
         self.ops: list[bytes] = []
 
     def _moveTo(self, pt: tuple[float, float]) -> None:
-        self.ops.append(b"%s %s m" % (_n(pt[0]), _n(pt[1])))
+        self.ops.append(b"%s %s m" % (pdf_number(pt[0]), pdf_number(pt[1])))
 
     def _lineTo(self, pt: tuple[float, float]) -> None:
-        self.ops.append(b"%s %s l" % (_n(pt[0]), _n(pt[1])))
+        self.ops.append(b"%s %s l" % (pdf_number(pt[0]), pdf_number(pt[1])))
 
     def _curveToOne(self, p1: tuple[float, float], p2: tuple[float, float], p3: tuple[float, float]) -> None:
-        self.ops.append(b"%s %s %s %s %s %s c" % tuple(_n(v) for v in (*p1, *p2, *p3)))
+        self.ops.append(b"%s %s %s %s %s %s c" % tuple(pdf_number(v) for v in (*p1, *p2, *p3)))
 
     def _closePath(self) -> None:
         self.ops.append(b"h")

@@ -299,14 +299,17 @@ class FormSink:
 
     def add(self, page: Rendered, extra: bytes = b"") -> None:
         for form in page.forms:
-            number = self.streamer.reserve(1)
-            resources = b" /Resources %d 0 R" % self.glyphs if self.glyphs is not None else b""
-            bbox = b" ".join(b"%.3f" % v for v in form.bbox)
-            self.streamer.write(number, b"<< /Type /XObject /Subtype /Form /BBox [%s]%s /Filter /FlateDecode "
-                                b"/Length %d >>\nstream\n%s\nendstream"
-                                % (bbox, resources, len(form.content), form.content))
-            self.refs += b" /%s %d 0 R" % (form.name, number)
+            self.form(form, b" /Resources %d 0 R" % self.glyphs if self.glyphs is not None else b"")
         self.streamer.add(page.content, page.boxes, extra)
+
+    def form(self, form: Form, resources: bytes = b"") -> None:
+        """Write ``form`` now (``resources``: its /Resources entry) and name it in the shared resources."""
+        number = self.streamer.reserve(1)
+        bbox = b" ".join(b"%.3f" % v for v in form.bbox)
+        self.streamer.write(number, b"<< /Type /XObject /Subtype /Form /BBox [%s]%s /Filter /FlateDecode "
+                            b"/Length %d >>\nstream\n%s\nendstream"
+                            % (bbox, resources, len(form.content), form.content))
+        self.refs += b" /%s %d 0 R" % (form.name, number)
 
     def objects(self) -> Iterator[tuple[int, bytes]]:
         """The objects :meth:`PageStreamer.finish` writes: glyph forms, their resources and
@@ -324,14 +327,19 @@ class FormSink:
 
 
 def write_pages(handle: IO[bytes], base: bytes, pages: Iterable[Rendered], count: int,
-                typesetter: Typesetter | None = None, tree: Callable[[PageStreamer], Any] | None = None) -> None:
+                typesetter: Typesetter | None = None, tree: Callable[[PageStreamer], Any] | None = None,
+                shared: Sequence[Form] = ()) -> None:
     """Write ``base``, then ``count`` pages with the forms they draw, then what they share.
 
     ``tree(streamer)``: a document part tree (pdfvt.PartTree) whose ``page_extra(index)``
-    each page carries and whose ``objects()`` are written at the end.
+    each page carries and whose ``objects()`` are written at the end.  ``shared``: forms
+    many pages draw (a press sheet's crop marks), written before the first page, with the
+    base's shared resources other than its forms (the registration colour) as theirs.
     """
     streamer = PageStreamer(handle, base, count)
     sink = FormSink(streamer, base, typesetter)
+    for form in shared:
+        sink.form(form, b" /Resources << %s >>" % sink.head)
     parts = tree(streamer) if tree is not None else None
     for index, page in enumerate(pages):
         sink.add(page, parts.page_extra(index) if parts is not None else b"")

@@ -114,8 +114,11 @@ def test_layout_and_ticket_agree(sequenced: Path) -> None:
     assert cards["impressions"] == 8  # both sides
     with pikepdf.open(sequenced / cards["path"]) as pdf:
         assert len(pdf.pages) == 8  # fronts and backs
-        content = pdf.pages[0].Contents.read_bytes()
-        assert b"/Reg CS 1 SCN" in content  # crop marks in registration colour
+        for page in pdf.pages[:2]:  # each side's crop marks: a shared form, in registration colour
+            names = [str(i.operands[0]) for i in pikepdf.parse_content_stream(page) if str(i.operator) == "Do"]
+            marks = [pdf.Root["/KYRSharedResources"].XObject[n] for n in names if n.startswith("/Marks")]
+            assert len(marks) == 1 and b"/Reg CS 1 SCN" in marks[0].read_bytes()
+            assert marks[0].Resources.ColorSpace.Reg[1] == pikepdf.Name.All
 
 
 def qr_by_slot(pdf_path: Path, page: int, slots: list[dict[str, float]], trim: list[float]) -> dict[int, str]:
