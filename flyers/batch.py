@@ -377,7 +377,7 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     with atomic_open(folder / result.path) as handle:
         written = render_pages(jobs, shape, forms)
         write_pages(handle, base, steps.counted(f"sheets ({fmt})", written, count, every=2000), count,
-                    forms.setter.typesetter if forms.setter else None, shared=sheets.forms)
+                    forms.typesetter, shared=sheets.forms)
     result.sha256 = sha256_file(folder / result.path)
     if request.mode == "sequenced":
         vt_base = finish_base(raw_base, f"{title}, PDF/VT-1 pieces", profile_name, font,
@@ -412,7 +412,7 @@ def _vt_file(campaign: Campaign, lines: list[Order], rendered: dict[tuple[str, s
     forms = imprints.for_file(lines, shape)
     with atomic_open(folder / path) as handle:
         stream_vt(handle, base, render_pages(jobs, shape, forms), len(jobs), groups, records, job,
-                  forms.setter.typesetter if forms.setter else None)
+                  forms.typesetter)
     return {"path": path, "pages": len(jobs), "records": len(records), "parts": len(groups),
             "sha256": sha256_file(folder / path)}
 

@@ -179,6 +179,11 @@ class LineForms:
         self.imprint = imprint
         self.setter = setter
 
+    @property
+    def typesetter(self) -> Typesetter | None:
+        """Where the glyphs of these forms' imprints are recorded (what the file writes at its end)."""
+        return self.setter.typesetter if self.setter else None
+
     def jobs(self, placements: Placements) -> tuple[FormJob, ...]:
         new: list[FormJob] = []
         previous = None
