@@ -104,7 +104,7 @@ class PrintFile:
     pieces: int = 0
     layouts: int = 0  # distinct sheet images in the file (a front and its back are one)
     press_sheets: int = 0  # sheets through the press: layouts times their copies
-    sheet_copies: list[dict[str, Any]] = field(default_factory=list)
+    copies_lines: list[Order] = field(default_factory=list)  # copies mode: one layout per line, in order
     lifts: list[dict[str, Any]] = field(default_factory=list)
     sha256: str = ""
     vt: dict[str, Any] | None = None  # sequenced mode: the PDF/VT-1 pieces file
@@ -455,11 +455,8 @@ def _copies_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order], fi
     for index, order in enumerate(lines):
         piece = Piece(first_page[order.language], distributor_link(campaign, order.language, order.distributor_id),
                       index, None)
-        copies = math.ceil(order.quantity / sheet.per_sheet)
-        page = len(result.sheet_copies) * sheet.sides + 1
-        result.sheet_copies.append({"page": page, "distributor_id": order.distributor_id,
-                                    "language": order.language, "copies": copies, "pieces": order.quantity,
-                                    "overs": copies * sheet.per_sheet - order.quantity})
+        copies = sheets_for(order, sheet)
+        result.copies_lines.append(order)
         result.layouts += 1
         result.press_sheets += copies
         result.pieces += order.quantity
@@ -653,13 +650,32 @@ def _file_entry(f: PrintFile) -> dict[str, Any]:
         "slots": [{"x_in": round(s.x / PT, 4), "y_in": round(s.y / PT, 4), "rotation": s.rotation}
                   for s in sheet.fronts],
     }
-    if f.sheet_copies:
-        entry["sheet_copies"] = f.sheet_copies
+    if f.copies_lines:
+        entry["sheet_copies"] = sheet_copies(f.copies_lines, sheet)
     if f.lifts:
         entry["lifts"] = f.lifts
     if f.vt:
         entry["vt"] = f.vt
     return entry
+
+
+def sheets_for(order: Order, sheet: SheetLayout) -> int:
+    """Copies mode: press sheets one line takes (its last one may hold overs)."""
+    return math.ceil(order.quantity / sheet.per_sheet)
+
+
+def sheet_copies(lines: list[Order], sheet: SheetLayout) -> list[dict[str, Any]]:
+    """Copies mode, the ticket's run list: each line's layout, its first page and copies.
+
+    Derived from the lines when the ticket is written, not kept per layout while the
+    sheets are made: a national plan has 100,000 layouts (28 MB as these dicts)."""
+    result = []
+    for index, order in enumerate(lines):
+        copies = sheets_for(order, sheet)
+        result.append({"page": index * sheet.sides + 1, "distributor_id": order.distributor_id,
+                       "language": order.language, "copies": copies, "pieces": order.quantity,
+                       "overs": copies * sheet.per_sheet - order.quantity})
+    return result
 
 
 def _documents(campaign: Campaign, fonts: FontBook, job: dict[str, Any], groups: list[Distributor],

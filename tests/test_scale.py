@@ -45,6 +45,8 @@ def orders_file(folder: Path, rows: str, name: str = "orders.csv") -> Path:
     ("Church\u2066 A\u2069", "U+2066 (LRI), U+2069 (PDI)"),
     ("Masjid\u200f Noor", "U+200F (RLM)"),
     ("Masjid\u061c Noor", "U+061C (ALM)"),
+    ("St. Mark\nChurch", "line break or control character (U+000A)"),  # a cell typed on two lines
+    ("St. Mark\u2028Church", "(U+2028)"),
 ])
 def test_a_name_that_cannot_print_as_written_is_refused_with_its_row(workspace: Path, tmp_path: Path, name: str,
                                                                        message: str) -> None:
