@@ -10,7 +10,9 @@ by running it again and an unchanged rerun changes no byte.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import json
 import math
@@ -141,8 +143,21 @@ def run_batch(request: BatchRequest, report: Report | None = None) -> BatchResul
     groups = distributors(orders)
     pages = 2 * len(orders) if request.mode == "copies" else pieces // 2 + len(orders)
     check_plan(len(orders), pieces, len(groups), pages, request.out)
-    with nothing_left_behind(request.out, [request.out.with_suffix(".zip")]):
+    with nothing_left_behind(request.out, [request.out.with_suffix(".zip")]), _plan_kept_out_of_gc():
         return _run(request, campaign, spec, profile, orders, groups, names.result(), steps)
+
+
+@contextlib.contextmanager
+def _plan_kept_out_of_gc() -> Iterator[None]:
+    """The plan read so far (a national one: 100,000 lines, 20,000 distributors) left out of
+    the cycle collector's full passes while the package is made: it lives to the end and
+    holds no cycles, and scanning it took about a second of a 30 s run.  Objects stay
+    freed by reference counting; the collector sees them again afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _run(request: BatchRequest, campaign: Campaign, spec: PrintSpec, profile: Path, orders: list[Order],
