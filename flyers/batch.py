@@ -40,6 +40,7 @@ from .errors import FlyersError
 from .files import (
     atomic_open,
     clean_temp_files,
+    clean_temp_files_of,
     sha256_bytes,
     sha256_file,
     sha256sums,
@@ -180,6 +181,7 @@ def _run(request: BatchRequest, campaign: Campaign, spec: PrintSpec, profile: Pa
     folder = request.out
     key = _batch_key(request, campaign, profile, rendered, build_plan.fonts)
     marker = _key_file(campaign, folder)
+    clean_temp_files_of(folder.with_suffix(".zip"))  # a zip a killed run was writing
     if _finished(folder, marker, key):  # same inputs, files intact: nothing to do
         job = load_job(folder)
         return BatchResult(folder, folder.with_suffix(".zip"), job["total_pieces"], len(job["print_files"]))

@@ -44,7 +44,8 @@ def atomic_open(path: Path) -> Iterator[BinaryIO]:
     """Open a temp file beside ``path``; on success it replaces ``path`` atomically."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+        # named after its target, so a run can sweep its own leftovers from a folder it shares
+        fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}-", dir=path.parent)
     except OSError as exc:
         raise FlyersError(f"{path}: cannot write here: {exc.strerror or exc}") from None
     try:
@@ -101,6 +102,19 @@ def clean_temp_files(folder: Path) -> int:
         for leftover in folder.rglob(TEMP_PREFIX + "*"):
             leftover.unlink(missing_ok=True)
             count += 1
+    return count
+
+
+def clean_temp_files_of(path: Path) -> int:
+    """Remove the temp files a killed run left beside ``path`` while writing it (the
+    package zip sits in a folder other packages share, so only its own are removed)."""
+    count = 0
+    prefix = f"{TEMP_PREFIX}{path.name}-"
+    if path.parent.is_dir():
+        for leftover in path.parent.iterdir():
+            if leftover.name.startswith(prefix) and leftover.is_file():
+                leftover.unlink(missing_ok=True)
+                count += 1
     return count
 
 

@@ -265,6 +265,23 @@ def test_killed_batch_finishes_on_rerun(tmp_path: Path) -> None:
     assert modes == {"0o644"}
 
 
+def test_a_zip_a_killed_batch_was_writing_is_swept_on_rerun(tmp_path: Path) -> None:
+    """The zip is written beside the package, in a folder other packages share: a run
+    removes the temp file a killed run of its own package left there, and no other."""
+    workspace = copy_workspace(tmp_path / "campaign")
+    batch = workspace / "output" / "batch"
+    batch.mkdir(parents=True)
+    own = batch / ".tmp-orders-small.zip-k1ll3d"  # as atomic_open names it
+    other = batch / ".tmp-other-plan.zip-busy12"  # another package's zip, being written now
+    for path in (own, other):
+        path.write_bytes(b"PK\x03\x04 half a zip")
+    result = run_cli("batch", str(SMALL), "--mode", "copies", "-w", str(workspace))
+    assert result.returncode == 0, result.stderr
+    assert not own.exists()
+    assert other.exists()
+    assert (batch / "orders-small.zip").is_file()
+
+
 def test_full_disk_keeps_previous_outputs(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     request = BuildRequest(root=workspace, out=workspace / "output", languages=("es",), formats=("card",))
     build(request)
