@@ -116,6 +116,13 @@ class SiteServer(ThreadingHTTPServer):
         handler = functools.partial(SiteHandler, directory=str(folder))
         super().__init__((HOST, port), handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that stops a download (a phone leaving the page, a cancelled PDF)
+        closes the connection mid-file: that is no error of the site, so no traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
     @property
     def url(self) -> str:
         """The site's address, e.g. http://127.0.0.1:8000/."""

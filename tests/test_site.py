@@ -18,9 +18,12 @@ import json
 import os
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
+import time
 import tomllib
 import urllib.error
 import urllib.request
@@ -750,3 +753,28 @@ def test_serve_without_a_site_says_what_to_do(workspace: Path) -> None:
     result = run_cli("serve", "-w", str(workspace), "--port", "0")
     assert result.returncode == 1
     assert "run `flyers site` first" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_download_stopped_midway_prints_no_traceback(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """A phone that leaves the page closes the connection mid-file: `flyers serve` carries on
+    without printing a traceback to the staff member's terminal."""
+    (tmp_path / "index.html").write_text("<!doctype html><title>t</title>", "utf-8")
+    (tmp_path / "big.pdf").write_bytes(b"%PDF-1.7\n" + b"0" * (32 << 20))
+    site_server = open_server(tmp_path, 0)
+    thread = threading.Thread(target=site_server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        port = site_server.server_address[1]
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", port)) as client:
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset on close
+                client.sendall(b"GET /big.pdf HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert client.recv(64).startswith(b"HTTP/1.0 200")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html") as answer:  # still serving
+            assert answer.status == 200
+        time.sleep(0.5)  # the handler threads meet the closed connections
+    finally:
+        site_server.shutdown()
+        site_server.server_close()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err, err
