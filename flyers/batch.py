@@ -38,6 +38,7 @@ from .content import PAGE_COMPRESSION, Form, Geometry
 from .defaults import DEFAULTS, PT
 from .errors import FlyersError
 from .files import (
+    TEMP_PREFIX,
     atomic_open,
     clean_temp_files,
     clean_temp_files_of,
@@ -578,7 +579,7 @@ def _proof(campaign: Campaign, orders: list[Order], rendered: dict[tuple[str, st
         base = finish_base(raw_base, f"{campaign.name} — {job_name} — proof", profile_name,
                            campaign.fonts_dir / SERIAL_FONT)
         shape = geometry(format_masters, campaign.qr.error_correction, advances)
-        part = folder / f".proof-{fmt}.pdf"
+        part = folder / f"{TEMP_PREFIX}proof-{fmt}.pdf"  # a temp name: a killed run's is swept on rerun
         with atomic_open(part) as handle:  # the labels' name glyphs are written with the imprints'
             write_pages(handle, base, render_pages(jobs, shape, imprints.for_file(lines, shape, setter)), len(jobs),
                         typesetter)

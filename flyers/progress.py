@@ -115,8 +115,6 @@ def nothing_left_behind(folder: Path, extra: Iterable[Path] = ()) -> Iterator[No
             shutil.rmtree(top, ignore_errors=True)
         elif folder.is_dir():
             clean_temp_files(folder)
-            for part in folder.glob(".proof-*.pdf"):
-                part.unlink(missing_ok=True)
         for path, was in extras:
             if not was:
                 path.unlink(missing_ok=True)

@@ -267,7 +267,8 @@ def test_killed_batch_finishes_on_rerun(tmp_path: Path) -> None:
 
 def test_a_zip_a_killed_batch_was_writing_is_swept_on_rerun(tmp_path: Path) -> None:
     """The zip is written beside the package, in a folder other packages share: a run
-    removes the temp file a killed run of its own package left there, and no other."""
+    removes the temp file a killed run of its own package left there, and no other; and
+    in the package, the proof parts a killed run left."""
     workspace = copy_workspace(tmp_path / "campaign")
     batch = workspace / "output" / "batch"
     batch.mkdir(parents=True)
@@ -275,10 +276,22 @@ def test_a_zip_a_killed_batch_was_writing_is_swept_on_rerun(tmp_path: Path) -> N
     other = batch / ".tmp-other-plan.zip-busy12"  # another package's zip, being written now
     for path in (own, other):
         path.write_bytes(b"PK\x03\x04 half a zip")
-    result = run_cli("batch", str(SMALL), "--mode", "copies", "-w", str(workspace))
+    # killed the moment the proof's parts are written, before they are joined (no cleanup runs)
+    killed = ("import os, sys; import flyers.batch as b; from flyers.cli import main; "
+              "b._concatenate = lambda parts, target: os._exit(9); sys.exit(main())")
+    dead = subprocess.run([sys.executable, "-c", killed, "batch", str(SMALL), "--mode", "copies", "-w",
+                           str(workspace)], capture_output=True, text=True, check=False)
+    assert dead.returncode == 9, dead.stderr
+    assert any(batch.glob("orders-small/.*proof-letter*"))  # what the kill left
+    cards = tmp_path / "changed" / SMALL.name  # the same package, now without its letter line
+    cards.parent.mkdir()
+    cards.write_text("".join(line for line in SMALL.read_text("utf-8").splitlines(keepends=True)
+                             if ",letter," not in line), "utf-8")
+    result = run_cli("batch", str(cards), "--mode", "copies", "-w", str(workspace))
     assert result.returncode == 0, result.stderr
     assert not own.exists()
     assert other.exists()
+    assert [p.name for p in batch.rglob(".*")] == [other.name]
     assert (batch / "orders-small.zip").is_file()
 
 
