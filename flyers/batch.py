@@ -189,6 +189,8 @@ def _run(request: BatchRequest, campaign: Campaign, spec: PrintSpec, profile: Pa
     marker.unlink(missing_ok=True)  # from here on the folder is not that package any more
     folder.mkdir(parents=True, exist_ok=True)
     clean_temp_files(folder)
+    _drop_stale_print_files(folder, {path for fmt in dict.fromkeys(o.format for o in orders)
+                                     for path in print_paths(fmt, request.mode)})
     date = source_date(campaign)
     documents = _start_documents(campaign, request, spec, build_plan.fonts, languages, groups, orders, folder)
     steps.poll = documents.poll
@@ -260,6 +262,22 @@ def _batch_key(request: BatchRequest, campaign: Campaign, profile: Path, rendere
         for path in files:
             digest.update(path.name.encode() + b"\0" + file_digest(path))
     return digest.hexdigest()
+
+
+def print_paths(fmt: str, mode: str) -> list[str]:
+    """Where one format's print files go in the package: the imposed file, and in
+    sequenced mode the PDF/VT-1 pieces file after it."""
+    imposed = f"print/{fmt}-{mode}.pdf"
+    return [imposed, f"print/{fmt}-sequenced-vt.pdf"] if mode == "sequenced" else [imposed]
+
+
+def _drop_stale_print_files(folder: Path, wanted: set[str]) -> None:
+    """Remove print files an earlier plan made in this package folder that this one does
+    not (a format or mode no longer ordered): checksummed and zipped with the rest, a
+    shop would print them."""
+    for path in sorted((folder / "print").glob("*.pdf")):
+        if path.relative_to(folder).as_posix() not in wanted:
+            path.unlink()
 
 
 def _key_file(campaign: Campaign, folder: Path) -> Path:
@@ -377,7 +395,7 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
     base = finish_base(raw_base, title, profile_name, font)
     shape = geometry(format_masters, campaign.qr.error_correction, advances)
     lines = [o for o in orders if o.format == fmt]
-    result = PrintFile(path=f"print/{fmt}-{request.mode}.pdf", format=fmt, layout=sheet, languages=tags)
+    result = PrintFile(path=print_paths(fmt, request.mode)[0], format=fmt, layout=sheet, languages=tags)
     sheets = _Sheets(sheet, f"{campaign.name} | {request.orders.stem} | {result.path.removeprefix('print/')}",
                      slug_font(font))
     # Pages are made as they are written (a national plan has hundreds of thousands), so
@@ -401,7 +419,7 @@ def _print_file(request: BatchRequest, campaign: Campaign, fmt: str, orders: lis
         vt_base = finish_base(raw_base, f"{title}, PDF/VT-1 pieces", profile_name, font,
                               vt_date=source_date(campaign).isoformat())
         result.vt = _vt_file(campaign, lines, rendered, fmt, first_page, vt_base, shape, imprints, folder,
-                             f"print/{fmt}-sequenced-vt.pdf", f"{request.orders.stem} {fmt}")
+                             print_paths(fmt, request.mode)[1], f"{request.orders.stem} {fmt}")
     return result
 
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pikepdf
@@ -268,7 +269,7 @@ def test_killed_batch_finishes_on_rerun(tmp_path: Path) -> None:
 def test_a_zip_a_killed_batch_was_writing_is_swept_on_rerun(tmp_path: Path) -> None:
     """The zip is written beside the package, in a folder other packages share: a run
     removes the temp file a killed run of its own package left there, and no other; and
-    in the package, the proof parts a killed run left."""
+    in the package, the proof parts and print files a killed run of another plan left."""
     workspace = copy_workspace(tmp_path / "campaign")
     batch = workspace / "output" / "batch"
     batch.mkdir(parents=True)
@@ -292,6 +293,13 @@ def test_a_zip_a_killed_batch_was_writing_is_swept_on_rerun(tmp_path: Path) -> N
     assert not own.exists()
     assert other.exists()
     assert [p.name for p in batch.rglob(".*")] == [other.name]
+    # the letter file the killed run printed is not part of the new package: not on disk,
+    # not in its checksums, not in its zip
+    package = batch / "orders-small"
+    assert sorted(p.name for p in (package / "print").iterdir()) == ["card-copies.pdf"]
+    assert "letter" not in (package / "SHA256SUMS").read_text("utf-8")
+    with zipfile.ZipFile(batch / "orders-small.zip") as archive:
+        assert [n for n in archive.namelist() if "/print/" in n] == ["orders-small/print/card-copies.pdf"]
     assert (batch / "orders-small.zip").is_file()
 
 
