@@ -144,6 +144,11 @@ def lifts(sheets: int, lift: int | None) -> list[tuple[int, int]]:
     return [(first, min(first + size, sheets)) for first in range(0, max(1, sheets), size)]
 
 
+def sheet_count(count: int, per_sheet: int) -> int:
+    """Sheets ``count`` pieces take at ``per_sheet`` a sheet (at least one)."""
+    return max(1, math.ceil(count / per_sheet))
+
+
 def cut_and_stack(count: int, per_sheet: int, lift: int | None = None) -> list[list[int | None]]:
     """Piece index at each slot of each sheet so that cut stacks come out in order.
 
@@ -154,7 +159,7 @@ def cut_and_stack(count: int, per_sheet: int, lift: int | None = None) -> list[l
     guillotine that cuts so many at a time) defaults to one stack of every sheet.
     Missing pieces (None) are left blank.
     """
-    sheets = max(1, math.ceil(count / per_sheet))
+    sheets = sheet_count(count, per_sheet)
     plan: list[list[int | None]] = []
     for first, end in lifts(sheets, lift):
         size, start = end - first, first * per_sheet

@@ -152,7 +152,7 @@ def test_sequenced_cut_and_stack_yields_distributor_order(sequenced: Path, small
         read.append([found.get(slot) for slot in range(cards["pieces_per_sheet"])])
     stacks = [link for slot in range(cards["pieces_per_sheet"]) for sheet in read if (link := sheet[slot])]
     expected = [distributor_link(campaign, o.language, o.distributor_id)
-                for o, _ in sequence([o for o in orders if o.format == "card"])]
+                for o in sequence([o for o in orders if o.format == "card"])]
     assert stacks == expected  # off the guillotine, stacked: grouped by distributor, in order
     assert expected[0].endswith("src=STM-01") and expected[-1].endswith("src=CHN-3")
 

@@ -228,7 +228,7 @@ def test_sequenced_files_carry_the_pdfvt_part_structure(sequenced: Path, workspa
         leaves = [(d, leaf) for d in distributors for row in d.DParts for leaf in row]
         expected = sequence([o for o in orders if o.format == "card"])
         assert len(leaves) == len(expected) == 76  # one part per piece
-        for number, ((group, leaf), (order, _)) in enumerate(zip(leaves, expected, strict=True)):
+        for number, ((group, leaf), order) in enumerate(zip(leaves, expected, strict=True)):
             assert str(group.DPM.DistributorID) == order.distributor_id
             assert int(leaf.DPM.Serial) == number + 1 and str(leaf.DPM.Language) == order.language
             start, end = page_of[leaf.Start.objgen], page_of[leaf.End.objgen]
