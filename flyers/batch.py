@@ -145,7 +145,8 @@ def run_batch(request: BatchRequest, report: Report | None = None) -> BatchResul
     pieces = sum(o.quantity for o in orders)
     groups = distributors(orders)
     pages = 2 * len(orders) if request.mode == "copies" else pieces // 2 + len(orders)
-    check_plan(len(orders), pieces, len(groups), pages, request.out)
+    check_plan(len(orders), pieces, len(groups), pages, request.out,
+               unique_pieces=pieces if request.mode == "sequenced" else 0)
     with nothing_left_behind(request.out, [request.out.with_suffix(".zip")]), _plan_kept_out_of_gc():
         return _run(request, campaign, spec, profile, orders, groups, names.result(), steps)
 

@@ -31,6 +31,7 @@ BYTES_PER_PAGE = 1_400  # a stamped sheet side beyond the shared forms
 BYTES_PER_ROW = 900  # an imprint form, a ticket entry, a packing-list line
 BYTES_PER_DISTRIBUTOR = 6_000  # a packing-list page and a label
 BYTES_PER_ROW_IN_MEMORY = 2_500  # kept high: about 1 KB a line measured (20,000 distributors, 2026-12-05)
+BYTES_PER_UNIQUE_PIECE_IN_MEMORY = 250  # sequenced mode; about 125 B measured (1,000,000 pieces, 2026-12-08)
 MEMORY_BUDGET_MB = 1_500
 
 
@@ -74,16 +75,20 @@ class Steps:
 
 
 def check_plan(rows: int, pieces: int, distributors: int, pages: int, folder: Path,
-               memory_mb: int = MEMORY_BUDGET_MB) -> None:
-    """Refuse a plan too large for one package or for this machine, before any work."""
+               memory_mb: int = MEMORY_BUDGET_MB, unique_pieces: int = 0) -> None:
+    """Refuse a plan too large for one package or for this machine, before any work.
+
+    ``unique_pieces``: pieces each set apart (sequenced mode), whose order and PDF/VT
+    records are held for the whole file; a copies-mode piece costs nothing held."""
     problems = []
     if rows > MAX_ROWS:
         problems.append(f"{rows:,} order lines; one package takes at most {MAX_ROWS:,}")
     if pieces > MAX_PIECES:
         problems.append(f"{pieces:,} pieces; one package takes at most {MAX_PIECES:,}")
-    need_mb = rows * BYTES_PER_ROW_IN_MEMORY // 2**20
+    need_mb = (rows * BYTES_PER_ROW_IN_MEMORY + unique_pieces * BYTES_PER_UNIQUE_PIECE_IN_MEMORY) // 2**20
     if need_mb > memory_mb:
-        problems.append(f"about {need_mb:,} MB of memory for {rows:,} lines; the limit is {memory_mb:,} MB")
+        unique = f" and {unique_pieces:,} sequenced pieces" if unique_pieces else ""
+        problems.append(f"about {need_mb:,} MB of memory for {rows:,} lines{unique}; the limit is {memory_mb:,} MB")
     disk = 2 * (pages * BYTES_PER_PAGE + rows * BYTES_PER_ROW + distributors * BYTES_PER_DISTRIBUTOR)
     free = shutil.disk_usage(_existing(folder)).free
     if disk > free:

@@ -284,3 +284,20 @@ def test_a_plan_too_large_is_refused_before_any_work(workspace: Path, tmp_path: 
     assert not called and not (tmp_path / "out").exists()
     with pytest.raises(FlyersError, match="MB of disk"):
         check_plan(10, 10, 10, 10**12, tmp_path)
+
+
+def test_sequenced_pieces_count_in_the_memory_a_plan_needs(workspace: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sequenced piece is held (its place in the packing order, its PDF/VT record);
+    a copies-mode piece is not: 4,000,000 of them fit a budget the sequenced ones do not."""
+    check_plan(1_000, 4_000_000, 100, 1_000, tmp_path, memory_mb=500)
+    with pytest.raises(FlyersError, match=r"MB of memory for 1,000 lines and 4,000,000 sequenced pieces"):
+        check_plan(1_000, 4_000_000, 100, 1_000, tmp_path, memory_mb=500, unique_pieces=4_000_000)
+    # as `flyers batch` asks: a piece made to weigh 1 GB refuses the sequenced plan only
+    monkeypatch.setattr(progress, "BYTES_PER_UNIQUE_PIECE_IN_MEMORY", 2**30)
+    orders = orders_file(tmp_path, "D1,Church One,es,card,5\n")
+    monkeypatch.setattr(batch, "masters", lambda *a, **k: (_ for _ in ()).throw(AssertionError("work began")))
+    with pytest.raises(FlyersError, match="5 sequenced pieces"):
+        run_batch(BatchRequest(root=workspace, orders=orders, out=tmp_path / "seq", mode="sequenced"))
+    with pytest.raises(AssertionError, match="work began"):  # copies mode: past the check
+        run_batch(BatchRequest(root=workspace, orders=orders, out=tmp_path / "copies", mode="copies"))
