@@ -215,10 +215,11 @@ def cache_key(campaign: Campaign, fmt: Format, catalog: catalogs.LoadedCatalog, 
     # second and start fontconfig in this process, which must stay font-free.
     digest.update(f"flyers {__version__} weasyprint {metadata.version('weasyprint')} {LAYOUT_RULES}\n".encode())
     digest.update(source_date(campaign).isoformat().encode())
-    # Content only, never where the workspace lives: the same campaign copied
-    # elsewhere must give the same bytes (the key also becomes the PDF's /ID).
+    # Content only, never where the workspace or the engine lives: the same campaign
+    # copied elsewhere, or built by a checkout at another path (the core catalogs ship
+    # with the engine), must give the same bytes (the key also becomes the PDF's /ID).
     portable = dataclasses.replace(campaign, root=Path("."), orders=None)
-    loaded = dataclasses.replace(catalog, path=None)
+    loaded = dataclasses.replace(catalog, path=None, core_path=None)
     profile = file_digest(options.profile) if options.profile else b""
     digest.update(pickle.dumps((portable, fmt, loaded, options.bleed_in, profile, spoken), protocol=5))
     digest.update(_templates_digest(campaign.templates_dir))

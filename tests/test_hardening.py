@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import json
@@ -19,8 +20,9 @@ import pikepdf
 import pytest
 
 from flyers import catalogs, preflight
-from flyers.build import BuildRequest, build
+from flyers.build import BuildRequest, PrintOptions, build, cache_key, pieces, plan
 from flyers.campaign import load_campaign, source_date
+from flyers.defaults import DEFAULTS
 from flyers.errors import FlyersError
 
 from .conftest import ROOT, copy_workspace, own_core_catalog, run_cli
@@ -243,6 +245,23 @@ def test_two_builds_in_separate_processes_are_byte_identical(tmp_path: Path, mon
     assert any(k.endswith(".zip") for k in results[0]) and any(k.endswith("-print.pdf") for k in results[0])
     with pikepdf.open(tmp_path / "one/output/flyers/ur/kyr-ur-card-print.pdf") as pdf:
         assert str(pdf.docinfo["/CreationDate"]).startswith(source_date(load_campaign(ROOT)).strftime("D:%Y%m%d%H%M%S"))
+
+
+def test_master_keys_do_not_depend_on_where_the_engine_is_checked_out(tmp_path: Path) -> None:
+    """The core catalogs ship with the engine: their path (a CI clone, a shop's install)
+    must not enter the master's key, which is the PDF's /ID (it did: every translated
+    master's bytes changed with the checkout's path)."""
+    build_plan = plan(BuildRequest(root=ROOT, out=tmp_path, languages=("es",), formats=("card",)))
+    campaign = build_plan.campaign
+    options = PrintOptions(profile=campaign.root / DEFAULTS.profile)
+    _, name, catalog, _ = next(p for p in pieces(build_plan) if p[0] == "es")
+    assert catalog.core_path is not None and catalog.core_ids  # a catalog that has core messages
+    moved = dataclasses.replace(catalog, core_path=Path("/elsewhere/kyr-flyers") / catalog.core_path.name,
+                                path=tmp_path / "es.po")
+    key = cache_key(campaign, campaign.formats[name], catalog, build_plan.fonts, options)
+    assert cache_key(campaign, campaign.formats[name], moved, build_plan.fonts, options) == key
+    changed = dataclasses.replace(catalog, translations={**catalog.translations, "Know Your Rights": "Otro"})
+    assert cache_key(campaign, campaign.formats[name], changed, build_plan.fonts, options) != key
 
 
 def test_killed_batch_finishes_on_rerun(tmp_path: Path) -> None:
