@@ -20,10 +20,11 @@ import pikepdf
 import pytest
 
 from flyers import catalogs, preflight
-from flyers.build import BuildRequest, PrintOptions, build, cache_key, pieces, plan
+from flyers.build import BuildRequest, build, cache_key, pieces, plan
 from flyers.campaign import load_campaign, source_date
 from flyers.defaults import DEFAULTS
 from flyers.errors import FlyersError
+from flyers.model import PrintOptions
 
 from .conftest import ROOT, copy_workspace, own_core_catalog, run_cli
 
