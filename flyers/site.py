@@ -51,6 +51,7 @@ INDEX_TEMPLATE = "site/index.html"
 LANGUAGE_TEMPLATE = "site/language.html"
 STYLESHEET = "site/site.css"
 SCRIPT = "site/site.js"
+FONTS_SCRIPT = "site/fonts.js"  # holds a page unpainted until its fonts are in (optional in a workspace)
 WORKER = "site/sw.js"
 ALIASES = "site/aliases.toml"
 MAIN_FORMAT = "letter"  # the flyer most people need: the big button under each title
@@ -165,6 +166,7 @@ class Shared:
     accent: str = ""
     stylesheet: str = ""
     script: str = ""
+    fonts_script: str = ""
 
 
 def build_site(root: Path, out: Path | None = None,
@@ -185,6 +187,8 @@ def build_site(root: Path, out: Path | None = None,
     shared.accent, _ = _colours(campaign)
     shared.stylesheet = _stylesheet(shared, folder)
     shared.script = _copy_asset(campaign, folder, SCRIPT)
+    if (campaign.templates_dir / FONTS_SCRIPT).is_file():  # a workspace from before it has none
+        shared.fonts_script = _copy_asset(campaign, folder, FONTS_SCRIPT)
 
     def render_all(final: dict[str, Faces] | None) -> list[Page]:
         pages = [_index_page(shared, final)]
@@ -382,7 +386,8 @@ def _frame(shared: Shared, language: Language, path: str, faces: dict[str, Faces
     url = shared.campaign.site_url
     page_faces = faces.get(path) if faces else None
     return {
-        "root": root, "stylesheet": shared.stylesheet, "script": shared.script, "accent": shared.accent,
+        "root": root, "stylesheet": shared.stylesheet, "script": shared.script, "fonts_script": shared.fonts_script,
+        "accent": shared.accent,
         "faces": Markup(page_faces.css.replace("{root}", root)) if page_faces else "",
         "preload": page_faces.preload if page_faces else (),
         "url": f"{url}/{path.removesuffix('index.html')}" if url else "",

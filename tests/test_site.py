@@ -411,13 +411,22 @@ def test_a_visited_page_and_its_letter_pdf_work_offline(built: Built, server: Si
         context.close()
 
 
+# A phone on a slow mobile connection: fonts then arrive after the first layout, as they
+# do for real visitors (on loopback they usually win the race, and a shift went unseen).
+SLOW_NETWORK = {"offline": False, "latency": 120, "downloadThroughput": 300_000, "uploadThroughput": 100_000}
+
+
 def first_load(browser: Any, url: str) -> tuple[int, float]:
-    """Bytes over the wire (headers and bodies) for a first visit with an empty cache, and its CLS."""
+    """Bytes over the wire (headers and bodies) for a first visit with an empty cache on a
+    slow connection, and its CLS."""
     context = browser.new_context(viewport=PHONE, service_workers="block")
     finished: list[Any] = []
     context.on("requestfinished", lambda request: finished.append(request))
     try:
         tab = context.new_page()
+        network = context.new_cdp_session(tab)
+        network.send("Network.enable")
+        network.send("Network.emulateNetworkConditions", SLOW_NETWORK)
         goto(tab, url)
         cls = tab.evaluate("""() => new Promise(resolve => { let total = 0;
             new PerformanceObserver(list => list.getEntries()
