@@ -15,7 +15,6 @@ import datetime as dt
 import gc
 import hashlib
 import json
-import math
 import queue
 import shutil
 import threading
@@ -435,7 +434,9 @@ def _vt_file(campaign: Campaign, lines: list[Order], rendered: dict[tuple[str, s
     boxes = {tag: page_boxes(rendered[(tag, fmt)].pdf) for tag in first_page}
     order_of = list(dict.fromkeys(o.distributor_id for o in pieces))
     group_index = {ident: i for i, ident in enumerate(order_of)}
-    counts = {ident: sum(o.quantity for o in lines if o.distributor_id == ident) for ident in order_of}
+    counts = dict.fromkeys(order_of, 0)  # one pass: per distributor, a scan of every line took 13 s
+    for order in lines:
+        counts[order.distributor_id] += order.quantity
     names = {o.distributor_id: o.distributor_name for o in lines}
     groups = [Group(ident, names[ident], counts[ident]) for ident in order_of]
     records = [Record(group_index[order.distributor_id], rendered[(order.language, fmt)].pages, number + 1,
@@ -495,7 +496,7 @@ def _copies_pages(campaign: Campaign, sheet: SheetLayout, lines: list[Order], fi
     for index, order in enumerate(lines):
         piece = Piece(first_page[order.language], distributor_link(campaign, order.language, order.distributor_id),
                       index, None)
-        copies = sheets_for(order, sheet)
+        copies = sheet_count(order.quantity, sheet.per_sheet)
         result.copies_lines.append(order)
         result.layouts += 1
         result.press_sheets += copies
@@ -701,11 +702,6 @@ def _file_entry(f: PrintFile) -> dict[str, Any]:
     return entry
 
 
-def sheets_for(order: Order, sheet: SheetLayout) -> int:
-    """Copies mode: press sheets one line takes (its last one may hold overs)."""
-    return math.ceil(order.quantity / sheet.per_sheet)
-
-
 def sheet_copies(lines: list[Order], sheet: SheetLayout) -> list[dict[str, Any]]:
     """Copies mode, the ticket's run list: each line's layout, its first page and copies.
 
@@ -713,7 +709,7 @@ def sheet_copies(lines: list[Order], sheet: SheetLayout) -> list[dict[str, Any]]
     sheets are made: a national plan has 100,000 layouts (28 MB as these dicts)."""
     result = []
     for index, order in enumerate(lines):
-        copies = sheets_for(order, sheet)
+        copies = sheet_count(order.quantity, sheet.per_sheet)
         result.append({"page": index * sheet.sides + 1, "distributor_id": order.distributor_id,
                        "language": order.language, "copies": copies, "pieces": order.quantity,
                        "overs": copies * sheet.per_sheet - order.quantity})
