@@ -136,18 +136,19 @@ def run_batch(request: BatchRequest, report: Report | None = None) -> BatchResul
     steps = Steps(report, request.timeout_s)
     profile = _output_intent(request)
     campaign = load_campaign(request.root)
-    names = resolve_apart(campaign)  # while the orders are read
-    steps("orders read", 0, 0)
-    orders = read_orders(request.orders, campaign)
-    spec = load_print_spec(campaign)
-    steps("orders read", len(orders), len(orders))
-    pieces = sum(o.quantity for o in orders)
-    groups = distributors(orders)
-    pages = 2 * len(orders) if request.mode == "copies" else pieces // 2 + len(orders)
-    check_plan(len(orders), pieces, len(groups), pages, request.out,
-               unique_pieces=pieces if request.mode == "sequenced" else 0)
+    with resolve_apart(campaign) as names:  # while the orders are read
+        steps("orders read", 0, 0)
+        orders = read_orders(request.orders, campaign)
+        spec = load_print_spec(campaign)
+        steps("orders read", len(orders), len(orders))
+        pieces = sum(o.quantity for o in orders)
+        groups = distributors(orders)
+        pages = 2 * len(orders) if request.mode == "copies" else pieces // 2 + len(orders)
+        check_plan(len(orders), pieces, len(groups), pages, request.out,
+                   unique_pieces=pieces if request.mode == "sequenced" else 0)
+        resolved = names.result()
     with nothing_left_behind(request.out, [request.out.with_suffix(".zip")]), _plan_kept_out_of_gc():
-        return _run(request, campaign, spec, profile, orders, groups, names.result(), steps)
+        return _run(request, campaign, spec, profile, orders, groups, resolved, steps)
 
 
 @contextlib.contextmanager

@@ -8,10 +8,12 @@ No global locale is ever set: each value is computed for the tag asked.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import re
 import tomllib
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,17 +330,22 @@ def resolve_names(campaign: Campaign) -> Names:
     return languages, resolve_spoken(campaign, languages)
 
 
-def resolve_apart(campaign: Campaign) -> Future[Names]:
-    """:func:`resolve_names` in a child process, started now, its result to be asked for later.
+@contextlib.contextmanager
+def resolve_apart(campaign: Campaign) -> Iterator[Future[Names]]:
+    """:func:`resolve_names` in a child process, started now, its result to be asked for
+    inside the ``with`` block.
 
     Babel keeps every locale's CLDR data it has read for the life of the process
     (a module-level cache with no public way out): the names of a campaign's 140
     written and spoken languages cost 70 MB that a national batch would carry to
     its end.  A child reads them and hands back the few strings the batch needs.
+    Leaving the block (a bad orders file, say) waits for the child: exiting while it
+    still ran could print a traceback from the executor's shutdown under the error.
     """
     from .workers import process_context
 
     executor = ProcessPoolExecutor(max_workers=1, mp_context=process_context())
-    future = executor.submit(resolve_names, campaign)
-    executor.shutdown(wait=False)
-    return future
+    try:
+        yield executor.submit(resolve_names, campaign)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)

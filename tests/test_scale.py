@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import multiprocessing
 from pathlib import Path
 
 import pikepdf
@@ -57,6 +58,16 @@ def test_a_name_that_cannot_print_as_written_is_refused_with_its_row(workspace: 
     assert "Traceback" not in result.stderr
     assert "orders.csv:3: column distributor_name: " in result.stderr and message in result.stderr, result.stderr
     assert not out.exists()
+
+
+def test_a_refused_orders_file_leaves_no_child_process_running(workspace: Path, tmp_path: Path) -> None:
+    """The language names are resolved in a child while the orders are read; when the
+    orders are refused the batch waits for it, so the command exits cleanly (exiting under
+    a running child printed a traceback from the executor's shutdown beneath the error)."""
+    orders = orders_file(tmp_path, 'A2,"Church \U0001F600 of Light",ar,card,5\n')
+    with pytest.raises(FlyersError, match="1 problem.*nothing was printed"):
+        run_batch(BatchRequest(root=workspace, orders=orders, out=tmp_path / "out"))
+    assert multiprocessing.active_children() == []
 
 
 # What each right-to-left imprint must read, line by line from the top, each line left to
