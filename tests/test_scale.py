@@ -65,7 +65,7 @@ def test_a_refused_orders_file_leaves_no_child_process_running(workspace: Path, 
     orders are refused the batch waits for it, so the command exits cleanly (exiting under
     a running child printed a traceback from the executor's shutdown beneath the error)."""
     orders = orders_file(tmp_path, 'A2,"Church \U0001F600 of Light",ar,card,5\n')
-    with pytest.raises(FlyersError, match="1 problem.*nothing was printed"):
+    with pytest.raises(FlyersError, match=r"1 problem.*nothing was printed"):
         run_batch(BatchRequest(root=workspace, orders=orders, out=tmp_path / "out"))
     assert multiprocessing.active_children() == []
 
